@@ -1,0 +1,430 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/supportops/grafana-support-analytics/pkg/store"
+)
+
+// Result is the answer to a metrics query, before it becomes frames.
+type Result struct {
+	Metrics  []*Metric
+	Currency string      // the shop currency, for money units
+	Interval string      // bucket size when grouped by time
+	Times    []time.Time // bucket starts, nil without time
+	Dims     []string    // group-by dimensions besides time, in query order
+	Groups   []Group
+	Compare  string // none, previous_period, previous_year
+	Notices  []string
+	Executed string
+}
+
+// Group is one combination of dimension values, with one value per metric and bucket (a single
+// "bucket" without time). A nil value means "no data to divide by" (a ratio over zero, a percentile
+// of nothing).
+type Group struct {
+	Labels   []string     // one per Dims
+	Values   [][]*float64 // [metric][bucket]
+	Previous [][]*float64 // with compare: the same, over the previous period
+}
+
+// groupKey addresses one accumulator row: a bucket and up to two dimension values.
+type groupKey struct {
+	bucket int32
+	a, b   int32
+}
+
+// aggregation is the computation of a metrics query over one dataset.
+type aggregation struct {
+	d       *dataset
+	metrics []*Metric
+	dims    []string // non-time group dims
+	byTime  bool
+	buckets *buckets
+	interns map[string]*interner
+	allowed map[string]map[int32]bool // filters, as output ids
+	nparts  int
+	offsets []int // first part index of each metric
+	accs    map[groupKey][]acc
+	shift   func(int64) int64 // compared range: see alignment
+}
+
+// bucketOf is the bucket of a row dated at; a compared row goes where its shifted instant falls (a
+// 29 February a year back lands on 1 March: the last bucket holds it when that is past the range).
+func (ag *aggregation) bucketOf(at int64) int {
+	if ag.shift == nil {
+		return ag.buckets.index(at)
+	}
+	at = ag.shift(at)
+	if i := ag.buckets.index(at); i >= 0 {
+		return i
+	}
+	if at < ag.buckets.start[0] {
+		return 0
+	}
+	return ag.buckets.len() - 1
+}
+
+// Metrics answers a metrics query.
+func (e *Engine) Metrics(ctx context.Context, r Request) (*Result, error) {
+	metrics, o, err := e.plan(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Metrics: metrics, Currency: e.settings.Currency, Compare: r.Query.Compare, Notices: r.Query.Notices}
+	byTime := slices.Contains(r.Query.GroupBy, "time")
+	for _, g := range r.Query.GroupBy {
+		if g != "time" {
+			res.Dims = append(res.Dims, g)
+		}
+	}
+	cur, err := e.aggregate(ctx, metrics, res.Dims, byTime, r.From, r.To, o, nil)
+	if err != nil {
+		return nil, err
+	}
+	if byTime {
+		res.Interval = o.interval
+		res.Times = cur.buckets.times
+	}
+	res.Groups = cur.groups()
+	res.Notices = append(res.Notices, cur.d.notices()...)
+	reads := cur.d.reads
+	if r.Query.Compare != "none" {
+		from, to := previousRange(r.From, r.To, r.Query.Compare, o.loc)
+		align := &alignment{from: r.From, to: r.To, shift: shiftForward(r.From, r.To, r.Query.Compare, o.loc)}
+		prev, err := e.aggregate(ctx, metrics, res.Dims, byTime, from, to, o, align)
+		if err != nil {
+			return nil, err
+		}
+		res.attachPrevious(prev.groups())
+		reads = append(reads, prev.d.reads...)
+	}
+	res.Executed = executed(r, o, reads)
+	return res, nil
+}
+
+// previousRange is the range compared against: same length just before, or the same dates a year
+// earlier (calendar year in the report time zone).
+func previousRange(from, to time.Time, compare string, loc *time.Location) (time.Time, time.Time) {
+	if compare == "previous_year" {
+		return from.In(loc).AddDate(-1, 0, 0), to.In(loc).AddDate(-1, 0, 0)
+	}
+	return from.Add(-to.Sub(from)), from
+}
+
+// alignment puts the rows of the compared range into the buckets of the current range, so that each
+// bucket's previous value is the same stretch of time shifted back: a March bucket compared with the
+// previous 31 days gets all of them, not the days of January they start with.
+type alignment struct {
+	from, to time.Time         // the current range
+	shift    func(int64) int64 // an instant of the compared range -> its instant in the current range
+}
+
+// shiftForward undoes previousRange on one instant (micros).
+func shiftForward(from, to time.Time, compare string, loc *time.Location) func(int64) int64 {
+	if compare == "previous_year" {
+		return func(us int64) int64 { return time.UnixMicro(us).In(loc).AddDate(1, 0, 0).UnixMicro() }
+	}
+	d := to.Sub(from).Microseconds()
+	return func(us int64) int64 { return us + d }
+}
+
+func executed(r Request, o options, reads []string) string {
+	return fmt.Sprintf("metrics %s grouped by [%s] over %s in %s (%s buckets); attribution %s, window %s, date basis %s; read: %s",
+		strings.Join(r.Query.Metrics, ", "), strings.Join(r.Query.GroupBy, ", "), span(r.From, r.To), o.loc,
+		o.interval, o.model, o.window, o.dateBasis, strings.Join(reads, "; "))
+}
+
+// needsOf is what the metrics read, given the dimensions they are sliced and filtered by.
+func needsOf(metrics []*Metric, dims []string, o options, csatCredit string) needs {
+	var n needs
+	sliced := map[string]bool{}
+	for _, dim := range dims {
+		sliced[dim] = true
+	}
+	for dim := range o.filters {
+		sliced[dim] = true
+	}
+	for _, m := range metrics {
+		for _, p := range m.parts {
+			n.addFacts(p.facts, p.basis)
+			n.messages = n.messages || p.messages
+			switch p.facts {
+			case factTicket, factPair, factSurvey:
+				n.ticketSegments = n.ticketSegments || sliced["segment"]
+			case factOrder, factLine:
+				n.orderHistory = true
+			}
+			if p.facts == factSurvey && sliced["agent"] && csatCredit == "participants" {
+				n.participants = true
+			}
+		}
+	}
+	return n
+}
+
+func (e *Engine) aggregate(ctx context.Context, metrics []*Metric, dims []string, byTime bool, from, to time.Time, o options,
+	align *alignment) (*aggregation, error) {
+	d, err := e.load(ctx, from, to, o, needsOf(metrics, dims, o, e.settings.CSATCredit))
+	if err != nil {
+		return nil, err
+	}
+	ag := &aggregation{d: d, metrics: metrics, dims: dims, byTime: byTime, interns: map[string]*interner{},
+		allowed: map[string]map[int32]bool{}, accs: map[groupKey][]acc{}}
+	for _, dim := range dims {
+		ag.interns[dim] = newInterner()
+	}
+	for dim, values := range o.filters {
+		in, ok := ag.interns[dim]
+		if !ok {
+			in = newInterner()
+			ag.interns[dim] = in
+		}
+		set := map[int32]bool{}
+		for _, v := range values {
+			set[in.id(v)] = true
+		}
+		ag.allowed[dim] = set
+	}
+	if byTime {
+		bf, bt := from, to
+		if align != nil {
+			bf, bt, ag.shift = align.from, align.to, align.shift
+		}
+		ag.buckets = newBuckets(bf, bt, o.interval, o.loc, e.settings.WeekStart)
+	}
+	for _, m := range metrics {
+		ag.offsets = append(ag.offsets, ag.nparts)
+		ag.nparts += len(m.parts)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ag.run()
+	return ag, nil
+}
+
+// pass is the parts that read the same rows on the same time basis: each row is visited once for all.
+type pass struct {
+	facts factKind
+	basis basis
+	parts []int // global part indexes
+	add   []func(d *dataset, i int, a *acc)
+}
+
+func (ag *aggregation) passes() []*pass {
+	var out []*pass
+	idx := 0
+	for _, m := range ag.metrics {
+		for _, p := range m.parts {
+			var ps *pass
+			for _, x := range out {
+				if x.facts == p.facts && x.basis == p.basis {
+					ps = x
+				}
+			}
+			if ps == nil {
+				ps = &pass{facts: p.facts, basis: p.basis}
+				out = append(out, ps)
+			}
+			ps.parts = append(ps.parts, idx)
+			ps.add = append(ps.add, p.add)
+			idx++
+		}
+	}
+	return out
+}
+
+func (ag *aggregation) run() {
+	d := ag.d
+	for _, ps := range ag.passes() {
+		filters := make([]resolver, 0, len(ag.allowed))
+		filterSets := make([]map[int32]bool, 0, len(ag.allowed))
+		for dim, set := range ag.allowed {
+			filters = append(filters, d.resolve(ps.facts, dim, ag.interns[dim]))
+			filterSets = append(filterSets, set)
+		}
+		groupers := make([]resolver, len(ag.dims))
+		for k, dim := range ag.dims {
+			groupers[k] = d.resolve(ps.facts, dim, ag.interns[dim])
+		}
+		var buf, va, vb []int32
+		n := d.rows(ps.facts)
+	rows:
+		for i := 0; i < n; i++ {
+			at := d.instant(ps.facts, ps.basis, i)
+			if at == store.Null || at < d.from || at >= d.to || !d.eligible(ps.facts, i) {
+				continue
+			}
+			for k, f := range filters {
+				if !anyIn(f(i, buf[:0]), filterSets[k]) {
+					continue rows
+				}
+			}
+			key := groupKey{}
+			if ag.byTime {
+				key.bucket = int32(ag.bucketOf(at))
+			}
+			va, vb = ag.values(groupers, 0, i, va[:0]), ag.values(groupers, 1, i, vb[:0])
+			for _, a := range va {
+				for _, b := range vb {
+					key.a, key.b = a, b
+					slot := ag.slot(key)
+					for k, p := range ps.parts {
+						ps.add[k](d, i, &slot[p])
+					}
+				}
+			}
+		}
+	}
+}
+
+// values are row i's output ids for group dimension k (filtered), or a single 0 without that dim.
+func (ag *aggregation) values(groupers []resolver, k, i int, buf []int32) []int32 {
+	if k >= len(groupers) {
+		return append(buf, 0)
+	}
+	vals := groupers[k](i, buf)
+	set, ok := ag.allowed[ag.dims[k]]
+	if !ok {
+		return vals
+	}
+	out := vals[:0]
+	for _, v := range vals {
+		if set[v] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func anyIn(vals []int32, set map[int32]bool) bool {
+	for _, v := range vals {
+		if set[v] {
+			return true
+		}
+	}
+	return false
+}
+
+func (ag *aggregation) slot(k groupKey) []acc {
+	s, ok := ag.accs[k]
+	if !ok {
+		s = make([]acc, ag.nparts)
+		ag.accs[k] = s
+	}
+	return s
+}
+
+// groups turns the accumulators into values: every group seen, every bucket, zero-filled.
+func (ag *aggregation) groups() []Group {
+	type pair struct{ a, b int32 }
+	seen := map[pair]bool{}
+	var combos []pair
+	for k := range ag.accs {
+		p := pair{k.a, k.b}
+		if !seen[p] {
+			seen[p] = true
+			combos = append(combos, p)
+		}
+	}
+	if len(ag.dims) == 0 && len(combos) == 0 {
+		combos = append(combos, pair{}) // a total is always one row, zero when nothing happened
+	}
+	label := func(k int, id int32) string {
+		if k >= len(ag.dims) {
+			return ""
+		}
+		return ag.interns[ag.dims[k]].values[id]
+	}
+	sort.Slice(combos, func(x, y int) bool {
+		cx, cy := combos[x], combos[y]
+		if lx, ly := label(0, cx.a), label(0, cy.a); lx != ly {
+			return lx < ly
+		}
+		return label(1, cx.b) < label(1, cy.b)
+	})
+	nb := 1
+	if ag.byTime {
+		nb = ag.buckets.len()
+	}
+	empty := make([]acc, ag.nparts)
+	out := make([]Group, 0, len(combos))
+	for _, c := range combos {
+		g := Group{Values: make([][]*float64, len(ag.metrics))}
+		for k := range ag.dims {
+			g.Labels = append(g.Labels, label(k, []int32{c.a, c.b}[k]))
+		}
+		for mi, m := range ag.metrics {
+			g.Values[mi] = make([]*float64, nb)
+			for bi := 0; bi < nb; bi++ {
+				slot, ok := ag.accs[groupKey{int32(bi), c.a, c.b}]
+				if !ok {
+					slot = empty
+				}
+				parts := make([]*acc, len(m.parts))
+				for pi := range m.parts {
+					parts[pi] = &slot[ag.offsets[mi]+pi]
+				}
+				if v, ok := m.value(parts); ok {
+					g.Values[mi][bi] = &v
+				}
+			}
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// attachPrevious pairs each group with the same labels of the previous period, bucket by bucket.
+func (r *Result) attachPrevious(prev []Group) {
+	byLabel := map[string]Group{}
+	for _, g := range prev {
+		byLabel[strings.Join(g.Labels, "\x00")] = g
+	}
+	for gi := range r.Groups {
+		g := &r.Groups[gi]
+		p, ok := byLabel[strings.Join(g.Labels, "\x00")]
+		g.Previous = make([][]*float64, len(g.Values))
+		for mi := range g.Values {
+			g.Previous[mi] = make([]*float64, len(g.Values[mi]))
+			if !ok {
+				// Nothing of this group happened before: counts and sums are 0, ratios have no value.
+				for bi := range g.Previous[mi] {
+					g.Previous[mi][bi] = emptyValue(r.Metrics[mi])
+				}
+				continue
+			}
+			for bi := range g.Values[mi] {
+				if bi < len(p.Values[mi]) {
+					g.Previous[mi][bi] = p.Values[mi][bi]
+				}
+			}
+		}
+	}
+}
+
+// emptyValue is a metric's value over no rows.
+func emptyValue(m *Metric) *float64 {
+	parts := make([]*acc, len(m.parts))
+	for i := range parts {
+		parts[i] = &acc{}
+	}
+	if v, ok := m.value(parts); ok {
+		return &v
+	}
+	return nil
+}
+
+// notices are what the dataset left out.
+func (d *dataset) notices() []string {
+	if n := d.excludedNotice(); n != "" {
+		return []string{n}
+	}
+	return nil
+}

@@ -1,0 +1,563 @@
+package engine
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/supportops/grafana-support-analytics/pkg/store"
+)
+
+// Table is the answer of a table query type (drill-down, top products, retention, live feed, variable).
+type Table struct {
+	Name     string
+	Columns  []Column
+	Notices  []string
+	Executed string
+}
+
+// Column is one typed column. Values is a slice of one of: string, *string, time.Time, *time.Time,
+// float64, *float64, int64, *int64, bool.
+type Column struct {
+	Key         string
+	DisplayName string
+	Unit        string // Grafana unit, "" for none; "currency" becomes the shop currency's unit
+	Values      any
+}
+
+// tableFilters are the filters a table query applies on a kind of rows.
+func (e *Engine) tableOptions(ctx context.Context, r Request, dims []string, kind string) (options, error) {
+	o, err := e.options(r)
+	if err != nil {
+		return o, err
+	}
+	for dim := range o.filters {
+		if !slices.Contains(dims, dim) {
+			d, _ := dimensionByKey(dim)
+			return o, queryErr("a %s query cannot be filtered by %s (filters.%s): it supports %s", kind, dim, d.Filter, strings.Join(dims, ", "))
+		}
+	}
+	return o, nil
+}
+
+// rowFilter keeps the rows of kind f that pass every filter of o.
+func (d *dataset) rowFilter(f factKind, o options) func(i int) bool {
+	type check struct {
+		r   resolver
+		set map[int32]bool
+	}
+	var checks []check
+	for dim, values := range o.filters {
+		in := newInterner()
+		set := map[int32]bool{}
+		for _, v := range values {
+			set[in.id(v)] = true
+		}
+		checks = append(checks, check{d.resolve(f, dim, in), set})
+	}
+	var buf []int32
+	return func(i int) bool {
+		for _, c := range checks {
+			if !anyIn(c.r(i, buf[:0]), c.set) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+var ticketDims = []string{"agent", "channel", "project", "topic", "tag", "priority", "segment", "score"}
+
+// Drill-down orders and selections of the tickets query (extensions of SPEC 4 for the dashboards).
+var (
+	ticketSorts = []string{"newest", "lowest_csat", "revenue"}
+	ticketOnly  = []string{"all", "open", "converted", "rated"}
+)
+
+// Tickets answers the drill-down query (SPEC 5.6): one row per ticket created in range that passes
+// the filters, newest first, at most limit rows.
+func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
+	q := r.Query
+	o, err := e.tableOptions(ctx, r, ticketDims, "tickets")
+	if err != nil {
+		return nil, err
+	}
+	sortBy, only := cmp.Or(q.SortBy, "newest"), cmp.Or(q.Only, "all")
+	if !slices.Contains(ticketSorts, sortBy) {
+		return nil, queryErr("unknown sortBy %q for tickets: use %s", sortBy, strings.Join(ticketSorts, ", "))
+	}
+	if !slices.Contains(ticketOnly, only) {
+		return nil, queryErr("unknown only %q for tickets: use %s", only, strings.Join(ticketOnly, ", "))
+	}
+	d, err := e.load(ctx, r.From, r.To, o, needs{created: true, pairs: true, orders: true, ticketSegments: true, messages: true})
+	if err != nil {
+		return nil, err
+	}
+	t := d.tickets
+	var ids []string
+	for i := range t.ID {
+		if t.Created[i] >= d.from && t.Created[i] < d.to {
+			ids = append(ids, t.ID[i])
+		}
+	}
+	scores, err := e.helpdesk.ReadTicketScores(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	d.read("latest csat score of %d tickets", len(ids))
+	credited := make([]int64, t.Len())
+	revenue := make([]int64, t.Len())
+	for i, ti := range d.pairs.ticket {
+		credited[ti]++
+		revenue[ti] += d.pairAmount(i)
+	}
+	// The score filter and dimension of a ticket are its latest CSAT score.
+	keep := d.rowFilter(factTicket, withoutFilter(o, "score"))
+	scoreOK := func(i int) bool { return true }
+	if allowed := o.filters["score"]; len(allowed) > 0 {
+		scoreOK = func(i int) bool {
+			s, ok := scores[t.ID[i]]
+			return ok && slices.Contains(allowed, fmt.Sprint(s))
+		}
+	}
+	var rows []int
+	for i := range t.ID {
+		if t.Created[i] < d.from || t.Created[i] >= d.to || !keep(i) || !scoreOK(i) {
+			continue
+		}
+		_, rated := scores[t.ID[i]]
+		switch only {
+		case "open":
+			if t.Closed[i] != store.Null {
+				continue
+			}
+		case "converted":
+			if credited[i] == 0 {
+				continue
+			}
+		case "rated":
+			if !rated {
+				continue
+			}
+		}
+		rows = append(rows, i)
+	}
+	newest := func(a, b int) int {
+		if c := cmp.Compare(t.Created[b], t.Created[a]); c != 0 {
+			return c
+		}
+		return cmp.Compare(t.ID[b], t.ID[a])
+	}
+	slices.SortFunc(rows, func(a, b int) int {
+		switch sortBy {
+		case "lowest_csat":
+			sa, oka := scores[t.ID[a]]
+			sb, okb := scores[t.ID[b]]
+			if oka != okb {
+				if oka {
+					return -1
+				}
+				return 1
+			}
+			if c := cmp.Compare(sa, sb); c != 0 {
+				return c
+			}
+		case "revenue":
+			if c := cmp.Compare(revenue[b], revenue[a]); c != 0 {
+				return c
+			}
+		}
+		return newest(a, b)
+	})
+	tab := &Table{Name: "tickets"}
+	if len(rows) > q.Limit {
+		tab.Notices = append(tab.Notices, fmt.Sprintf("showing the first %d of %d tickets: raise limit or narrow the filters to see the rest", q.Limit, len(rows)))
+		rows = rows[:q.Limit]
+	}
+	agents := newInterner()
+	var (
+		id, channel, project, topic, priority, tags, agent, segment []string
+		created                                                     []time.Time
+		closed                                                      []*time.Time
+		frt                                                         []*float64
+		converted                                                   []bool
+		orders                                                      []int64
+		rev                                                         []float64
+		score                                                       []*int64
+	)
+	for _, i := range rows {
+		id = append(id, t.ID[i])
+		created = append(created, time.UnixMicro(t.Created[i]).UTC())
+		closed = append(closed, optTime(t.Closed[i]))
+		channel = append(channel, d.nameOr(t.Channels, t.Channel[i]))
+		project = append(project, d.nameOr(t.Projects, t.Project[i]))
+		topic = append(topic, d.nameOr(t.Topics, t.Topic[i]))
+		priority = append(priority, d.nameOr(t.Priorities, t.Priority[i]))
+		tagNames := make([]string, len(t.Tags[i]))
+		for k, tg := range t.Tags[i] {
+			tagNames[k] = t.TagNames.Values[tg]
+		}
+		tags = append(tags, strings.Join(tagNames, ", "))
+		agent = append(agent, agents.values[d.closingAgent(i, agents)])
+		segment = append(segment, segmentNames[d.ticketSeg[i]])
+		if v, ok := d.firstResponse(i); ok {
+			s := float64(v) / 1e6
+			frt = append(frt, &s)
+		} else {
+			frt = append(frt, nil)
+		}
+		converted = append(converted, credited[i] > 0)
+		orders = append(orders, credited[i])
+		rev = append(rev, float64(revenue[i])/moneyScale)
+		if s, ok := scores[t.ID[i]]; ok {
+			v := int64(s)
+			score = append(score, &v)
+		} else {
+			score = append(score, nil)
+		}
+	}
+	tab.Columns = []Column{
+		{"id", "Ticket", "", nonNil(id)},
+		{"created_at", "Created", "", nonNilT(created)},
+		{"closed_at", "Closed", "", closed},
+		{"channel", "Channel", "", nonNil(channel)},
+		{"project", "Project", "", nonNil(project)},
+		{"topic", "Topic", "", nonNil(topic)},
+		{"priority", "Priority", "", nonNil(priority)},
+		{"tags", "Tags", "", nonNil(tags)},
+		{"agent", "Closing agent", "", nonNil(agent)},
+		{"segment", "Segment", "", nonNil(segment)},
+		{"first_response_seconds", "First response", unitSeconds, frt},
+		{"converted", "Converted", "", converted},
+		{"credited_orders", "Credited orders", unitShort, orders},
+		{"attributed_revenue", "Attributed revenue", unitMoney, rev},
+		{"csat_score", "CSAT score", unitShort, score},
+	}
+	tab.Executed = fmt.Sprintf("tickets created %s, sorted %s, only %s, limit %d; read: %s", span(r.From, r.To), sortBy, only, q.Limit, strings.Join(d.reads, "; "))
+	return tab, nil
+}
+
+func withoutFilter(o options, dim string) options {
+	f := map[string][]string{}
+	for k, v := range o.filters {
+		if k != dim {
+			f[k] = v
+		}
+	}
+	o.filters = f
+	return o
+}
+
+func optTime(us int64) *time.Time {
+	if us == store.Null {
+		return nil
+	}
+	t := time.UnixMicro(us).UTC()
+	return &t
+}
+
+// nonNil keeps empty columns typed and non-nil, so frames always get their fields.
+func nonNil(v []string) []string {
+	if v == nil {
+		return []string{}
+	}
+	return v
+}
+
+func nonNilT(v []time.Time) []time.Time {
+	if v == nil {
+		return []time.Time{}
+	}
+	return v
+}
+
+var orderDims = []string{"customer_type", "project", "currency", "segment", "product"}
+
+// TopProducts answers top_products (SPEC 5.5): the N products by revenue or quantity over the eligible
+// orders of the range, with both figures and their share of the total.
+func (e *Engine) TopProducts(ctx context.Context, r Request) (*Table, error) {
+	o, err := e.tableOptions(ctx, r, orderDims, "top_products")
+	if err != nil {
+		return nil, err
+	}
+	d, err := e.load(ctx, r.From, r.To, o, needs{orders: true, lines: true, orderHistory: true})
+	if err != nil {
+		return nil, err
+	}
+	l := d.lines
+	keep := d.rowFilter(factLine, o)
+	rev := make([]int64, len(l.Names))
+	qty := make([]int64, len(l.Names))
+	var totalRev, totalQty int64
+	for i := range l.Order {
+		at := d.instant(factLine, basisOrdered, i)
+		if at < d.from || at >= d.to || !d.eligible(factLine, i) || !keep(i) {
+			continue
+		}
+		rev[l.Product[i]] += l.Amount[i]
+		qty[l.Product[i]] += l.Quantity[i]
+		totalRev += l.Amount[i]
+		totalQty += l.Quantity[i]
+	}
+	var products []int
+	for p := range l.Names {
+		if rev[p] != 0 || qty[p] != 0 {
+			products = append(products, p)
+		}
+	}
+	by := rev
+	if r.Query.SortBy == "quantity" {
+		by = qty
+	}
+	sort.Slice(products, func(a, b int) bool {
+		pa, pb := products[a], products[b]
+		if by[pa] != by[pb] {
+			return by[pa] > by[pb]
+		}
+		return l.Products.Values[pa] < l.Products.Values[pb]
+	})
+	if len(products) > r.Query.Limit {
+		products = products[:r.Query.Limit]
+	}
+	var (
+		ids, names                 []string
+		revenue, revShare, qtShare []float64
+		quantity                   []int64
+	)
+	for _, p := range products {
+		ids = append(ids, l.Products.Values[p])
+		names = append(names, l.Names[p])
+		revenue = append(revenue, float64(rev[p])/moneyScale)
+		quantity = append(quantity, qty[p])
+		revShare = append(revShare, share(rev[p], totalRev))
+		qtShare = append(qtShare, share(qty[p], totalQty))
+	}
+	tab := &Table{Name: "top_products", Notices: d.notices()}
+	tab.Columns = []Column{
+		{"product_id", "Product id", "", nonNil(ids)},
+		{"product", "Product", "", nonNil(names)},
+		{"revenue", "Revenue", unitMoney, revenue},
+		{"quantity", "Quantity", unitShort, quantity},
+		{"revenue_share", "Share of revenue", unitPercent, revShare},
+		{"quantity_share", "Share of quantity", unitPercent, qtShare},
+	}
+	tab.Executed = fmt.Sprintf("top %d products by %s over %s; read: %s", r.Query.Limit, r.Query.SortBy, span(r.From, r.To), strings.Join(d.reads, "; "))
+	return tab, nil
+}
+
+func share(part, total int64) float64 {
+	if total == 0 {
+		return 0
+	}
+	return float64(part) / float64(total) * 100
+}
+
+// Retention answers retention (SPEC 5.5): customers grouped by the month (report time zone) of their
+// first eligible order ever, when it falls in the range; for each cohort and each of the following
+// `months` months, the share of the cohort who ordered in that month. Months after the range are empty.
+func (e *Engine) Retention(ctx context.Context, r Request) (*Table, error) {
+	o, err := e.tableOptions(ctx, r, []string{"project", "currency"}, "retention")
+	if err != nil {
+		return nil, err
+	}
+	d, err := e.load(ctx, r.From, r.To, o, needs{orders: true, orderHistory: true})
+	if err != nil {
+		return nil, err
+	}
+	keep := d.rowFilter(factOrder, o)
+	months := r.Query.Months
+	monthOf := func(us int64) int {
+		t := time.UnixMicro(us).In(o.loc)
+		return t.Year()*12 + int(t.Month()) - 1
+	}
+	firstMonth, lastMonth := monthOf(d.from), monthOf(d.to-1)
+	type cohort struct {
+		customers map[int32]bool
+		active    []map[int32]bool
+	}
+	cohorts := map[int]*cohort{}
+	start := map[int32]int{} // customer -> cohort month
+	ord := d.orders
+	idx := make([]int, 0, ord.Len())
+	for i := range ord.ID {
+		if ord.Created[i] >= d.from && ord.Created[i] < d.to && d.eligible(factOrder, i) && keep(i) && ord.Customer[i] >= 0 {
+			idx = append(idx, i)
+		}
+	}
+	sort.Slice(idx, func(a, b int) bool { return ord.Created[idx[a]] < ord.Created[idx[b]] })
+	for _, i := range idx {
+		c, m := ord.Customer[i], monthOf(ord.Created[i])
+		if d.orderNew[i] {
+			co := cohorts[m]
+			if co == nil {
+				co = &cohort{customers: map[int32]bool{}, active: make([]map[int32]bool, months+1)}
+				cohorts[m] = co
+			}
+			co.customers[c] = true
+			start[c] = m
+			continue
+		}
+		if cm, ok := start[c]; ok && m > cm && m-cm <= months {
+			co := cohorts[cm]
+			if co.active[m-cm] == nil {
+				co.active[m-cm] = map[int32]bool{}
+			}
+			co.active[m-cm][c] = true
+		}
+	}
+	var (
+		labels []string
+		starts []time.Time
+		size   []int64
+		cols   = make([][]*float64, months)
+	)
+	for m := firstMonth; m <= lastMonth; m++ {
+		co := cohorts[m]
+		if co == nil {
+			continue
+		}
+		labels = append(labels, fmt.Sprintf("%04d-%02d", m/12, m%12+1))
+		starts = append(starts, time.Date(m/12, time.Month(m%12+1), 1, 0, 0, 0, 0, o.loc))
+		size = append(size, int64(len(co.customers)))
+		for k := 1; k <= months; k++ {
+			if m+k > lastMonth {
+				cols[k-1] = append(cols[k-1], nil)
+				continue
+			}
+			v := float64(len(co.active[k])) / float64(len(co.customers)) * 100
+			cols[k-1] = append(cols[k-1], &v)
+		}
+	}
+	tab := &Table{Name: "retention", Notices: d.notices()}
+	tab.Columns = []Column{
+		{"cohort", "Cohort", "", nonNil(labels)},
+		{"cohort_start", "Cohort start", "", nonNilT(starts)},
+		{"customers", "Customers", unitShort, nonNilI(size)},
+	}
+	for k := 1; k <= months; k++ {
+		col := cols[k-1]
+		if col == nil {
+			col = []*float64{}
+		}
+		tab.Columns = append(tab.Columns, Column{fmt.Sprintf("month_%d", k), fmt.Sprintf("Month %d", k), unitPercent, col})
+	}
+	tab.Executed = fmt.Sprintf("retention cohorts over %s, %d months; read: %s", span(r.From, r.To), months, strings.Join(d.reads, "; "))
+	return tab, nil
+}
+
+func nonNilI(v []int64) []int64 {
+	if v == nil {
+		return []int64{}
+	}
+	return v
+}
+
+// LiveFeed answers live_feed (SPEC 5.5): the latest cart events and orders of the range, newest first.
+func (e *Engine) LiveFeed(ctx context.Context, r Request) (*Table, error) {
+	if _, err := e.tableOptions(ctx, r, nil, "live_feed"); err != nil {
+		return nil, err
+	}
+	events, err := e.orders.ReadFeed(ctx, r.From, r.To, r.Query.Limit)
+	if err != nil {
+		return nil, err
+	}
+	return FeedTable(events), nil
+}
+
+// FeedTable is the frame layout of live-feed events, shared by the query and the stream.
+func FeedTable(events []store.FeedEvent) *Table {
+	var (
+		kind, id, customer, currency, status []string
+		at                                   []time.Time
+		amount                               []float64
+	)
+	for _, ev := range events {
+		kind = append(kind, ev.Kind)
+		at = append(at, ev.At.UTC())
+		id = append(id, ev.ID)
+		c := ""
+		if ev.Customer != nil {
+			c = *ev.Customer
+		}
+		customer = append(customer, c)
+		amount = append(amount, float64(ev.Amount)/moneyScale)
+		currency = append(currency, ev.Currency)
+		status = append(status, ev.Status)
+	}
+	return &Table{Name: "live_feed", Columns: []Column{
+		{"time", "Time", "", nonNilT(at)},
+		{"kind", "Kind", "", nonNil(kind)},
+		{"id", "Order", "", nonNil(id)},
+		{"customer", "Customer", "", nonNil(customer)},
+		{"amount", "Amount", "", nonNilF(amount)},
+		{"currency", "Currency", "", nonNil(currency)},
+		{"status", "Status", "", nonNil(status)},
+	}}
+}
+
+func nonNilF(v []float64) []float64 {
+	if v == nil {
+		return []float64{}
+	}
+	return v
+}
+
+// Variable answers a variable query: the distinct values of a dimension in the range.
+func (e *Engine) Variable(ctx context.Context, r Request) (*Table, error) {
+	dim := r.Query.Dimension
+	if _, ok := dimensionByKey(dim); !ok || dim == "time" {
+		return nil, queryErr("unknown dimension %q for a variable: use one of %s", dim, strings.TrimPrefix(dimensionKeys(), "time, "))
+	}
+	if _, err := e.options(r); err != nil {
+		return nil, err
+	}
+	var values []string
+	switch dim {
+	case "segment":
+		values = segmentNames[:]
+	case "score":
+		values = []string{"1", "2", "3", "4", "5"}
+	case "customer_type":
+		values = []string{"new", "returning"}
+	case "currency", "product":
+		v, err := e.orders.ReadOrderValues(ctx, dim, r.From, r.To, e.settings.ExcludedStatuses)
+		if err != nil {
+			return nil, err
+		}
+		values = v
+	case "project":
+		a, err := e.helpdesk.ReadTicketValues(ctx, dim, r.From, r.To)
+		if err != nil {
+			return nil, err
+		}
+		b, err := e.orders.ReadOrderValues(ctx, dim, r.From, r.To, e.settings.ExcludedStatuses)
+		if err != nil {
+			return nil, err
+		}
+		values = append(a, b...)
+		slices.Sort(values)
+		values = slices.Compact(values)
+	default:
+		v, err := e.helpdesk.ReadTicketValues(ctx, dim, r.From, r.To)
+		if err != nil {
+			return nil, err
+		}
+		values = v
+	}
+	return &Table{Name: dim, Columns: []Column{{dim, dimDisplay(dim), "", nonNil(slices.Clone(values))}},
+		Executed: fmt.Sprintf("distinct %s over %s", dim, span(r.From, r.To))}, nil
+}
+
+func dimDisplay(key string) string {
+	d, _ := dimensionByKey(key)
+	return d.DisplayName
+}
+
+// Feed returns the orders and cart events of [from, to), newest first, for the live stream.
+func (e *Engine) Feed(ctx context.Context, from, to time.Time, limit int) ([]store.FeedEvent, error) {
+	return e.orders.ReadFeed(ctx, from, to, limit)
+}

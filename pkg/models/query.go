@@ -1,0 +1,243 @@
+package models
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Query types (SPEC 4).
+const (
+	QueryMetrics     = "metrics"
+	QueryTickets     = "tickets"
+	QueryTopProducts = "top_products"
+	QueryLiveFeed    = "live_feed"
+	QueryRetention   = "retention"
+	QueryVariable    = "variable"
+)
+
+// QueryTypes lists every query type, in the order the editor shows them.
+var QueryTypes = []string{QueryMetrics, QueryTickets, QueryTopProducts, QueryLiveFeed, QueryRetention, QueryVariable}
+
+// ErrBadQuery marks every query-model error: the user's query is wrong, not the plugin.
+var ErrBadQuery = errors.New("bad query")
+
+func badQuery(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrBadQuery, fmt.Sprintf(format, args...))
+}
+
+// Filters are lists of values, ANDed across keys and ORed within a key; an empty list means all.
+type Filters struct {
+	Agents        []string `json:"agents,omitempty"`
+	Channels      []string `json:"channels,omitempty"`
+	Projects      []string `json:"projects,omitempty"`
+	Topics        []string `json:"topics,omitempty"`
+	Tags          []string `json:"tags,omitempty"`
+	Priorities    []string `json:"priorities,omitempty"`
+	Segments      []string `json:"segments,omitempty"`
+	Scores        []string `json:"scores,omitempty"`
+	CustomerTypes []string `json:"customer_types,omitempty"`
+	Currencies    []string `json:"currencies,omitempty"`
+	Products      []string `json:"products,omitempty"`
+}
+
+// ByDimension returns the filter list of every dimension that has one, keyed by dimension key.
+func (f Filters) ByDimension() map[string][]string {
+	out := map[string][]string{}
+	add := func(dim string, v []string) {
+		if len(v) > 0 {
+			out[dim] = v
+		}
+	}
+	add("agent", f.Agents)
+	add("channel", f.Channels)
+	add("project", f.Projects)
+	add("topic", f.Topics)
+	add("tag", f.Tags)
+	add("priority", f.Priorities)
+	add("segment", f.Segments)
+	add("score", f.Scores)
+	add("customer_type", f.CustomerTypes)
+	add("currency", f.Currencies)
+	add("product", f.Products)
+	return out
+}
+
+func (f *Filters) lists() map[string]*[]string {
+	return map[string]*[]string{
+		"agents": &f.Agents, "channels": &f.Channels, "projects": &f.Projects, "topics": &f.Topics,
+		"tags": &f.Tags, "priorities": &f.Priorities, "segments": &f.Segments, "scores": &f.Scores,
+		"customer_types": &f.CustomerTypes, "currencies": &f.Currencies, "products": &f.Products,
+	}
+}
+
+// Attribution overrides the data source's attribution settings for one query.
+type Attribution struct {
+	WindowHours *float64 `json:"windowHours,omitempty"`
+	Model       string   `json:"model,omitempty"`
+	DateBasis   string   `json:"dateBasis,omitempty"`
+}
+
+// Query is one Grafana DataQuery of this data source (SPEC 4). Field names are a public contract.
+type Query struct {
+	QueryType   string      `json:"queryType"`
+	Metrics     []string    `json:"metrics,omitempty"`
+	GroupBy     []string    `json:"groupBy,omitempty"`
+	Interval    string      `json:"interval,omitempty"`
+	Filters     Filters     `json:"filters"`
+	Attribution Attribution `json:"attribution"`
+	Compare     string      `json:"compare,omitempty"`
+	Timezone    string      `json:"timezone,omitempty"`
+	Limit       int         `json:"limit,omitempty"`
+	SortBy      string      `json:"sortBy,omitempty"`
+	Only        string      `json:"only,omitempty"`
+	Months      int         `json:"months,omitempty"`
+	Dimension   string      `json:"dimension,omitempty"`
+
+	// Notices collects what parsing decided on the user's behalf (uninterpolated variables).
+	Notices []string `json:"-"`
+}
+
+// Default row limits and sizes of SPEC 4.
+const (
+	DefaultTicketsLimit     = 1000
+	DefaultTopProductsLimit = 10
+	DefaultLiveFeedLimit    = 50
+	DefaultRetentionMonths  = 12
+	MaxLimit                = 100000
+)
+
+// ParseQuery decodes one query's JSON with its defaults set first, and checks its shape. Checks that
+// need the metric catalog or the settings are the engine's.
+func ParseQuery(raw json.RawMessage) (Query, error) {
+	q := Query{QueryType: QueryMetrics, Interval: "auto", Compare: "none"}
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &q); err != nil {
+			return q, badQuery("the query is not valid JSON for this data source: %s", jsonProblem(err))
+		}
+	}
+	if q.QueryType == "" {
+		q.QueryType = QueryMetrics
+	}
+	if q.Interval == "" {
+		q.Interval = "auto"
+	}
+	if q.Compare == "" {
+		q.Compare = "none"
+	}
+	switch q.QueryType {
+	case QueryTickets:
+		q.Limit = defaultInt(q.Limit, DefaultTicketsLimit)
+	case QueryTopProducts:
+		q.Limit = defaultInt(q.Limit, DefaultTopProductsLimit)
+		if q.SortBy == "" {
+			q.SortBy = "revenue"
+		}
+	case QueryLiveFeed:
+		q.Limit = defaultInt(q.Limit, DefaultLiveFeedLimit)
+	case QueryRetention:
+		q.Months = defaultInt(q.Months, DefaultRetentionMonths)
+	}
+	q.dropUninterpolated()
+	return q, q.Validate()
+}
+
+func defaultInt(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func jsonProblem(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) && typeErr.Field != "" {
+		return fmt.Sprintf("field %q must be %s, got %s", typeErr.Field, jsonKind(typeErr.Type.Kind().String()), typeErr.Value)
+	}
+	return err.Error()
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "slice":
+		return "a list"
+	case "struct", "map":
+		return "an object"
+	case "int", "int64", "float64":
+		return "a number"
+	}
+	return "a " + k
+}
+
+// uninterpolated matches a template variable Grafana did not replace: $var, ${var}, ${var:fmt},
+// [[var]] and $__all. It happens where no browser runs the query (alert rules, public dashboards).
+var uninterpolated = regexp.MustCompile(`^(\$\w+|\$\{[^}]*\}|\[\[[^\]]*\]\])$`)
+
+func (q *Query) dropUninterpolated() {
+	for key, list := range q.Filters.lists() {
+		for _, v := range *list {
+			if uninterpolated.MatchString(strings.TrimSpace(v)) {
+				q.Notices = append(q.Notices, fmt.Sprintf(
+					"filter %s had the template variable %s, which was not interpolated (alert rules and public dashboards run without one): no filter on %s was applied",
+					key, v, key))
+				*list = nil
+				break
+			}
+		}
+	}
+}
+
+// Validate checks the query's shape: known query type and enumerations, sane sizes.
+func (q Query) Validate() error {
+	if !contains(QueryTypes, q.QueryType) {
+		return badQuery("unknown queryType %q: use one of %s", q.QueryType, strings.Join(QueryTypes, ", "))
+	}
+	if !contains([]string{"auto", "hour", "day", "week", "month"}, q.Interval) {
+		return badQuery("unknown interval %q: use auto, hour, day, week or month", q.Interval)
+	}
+	if !contains([]string{"none", "previous_period", "previous_year"}, q.Compare) {
+		return badQuery("unknown compare %q: use none, previous_period or previous_year", q.Compare)
+	}
+	if m := q.Attribution.Model; m != "" && m != "last_touch" && m != "first_touch" {
+		return badQuery("unknown attribution model %q: use last_touch or first_touch", m)
+	}
+	if b := q.Attribution.DateBasis; b != "" && b != "ticket" && b != "order" {
+		return badQuery("unknown attribution dateBasis %q: use ticket or order", b)
+	}
+	if w := q.Attribution.WindowHours; w != nil && (*w <= 0 || *w > 24*366) {
+		return badQuery("attribution windowHours must be between 0 and 8784 hours, got %v", *w)
+	}
+	if q.Limit < 0 || q.Limit > MaxLimit {
+		return badQuery("limit must be between 1 and %d, got %d", MaxLimit, q.Limit)
+	}
+	if q.Months < 0 || q.Months > 120 {
+		return badQuery("months must be between 1 and 120, got %d", q.Months)
+	}
+	if q.QueryType == QueryTopProducts && q.SortBy != "revenue" && q.SortBy != "quantity" {
+		return badQuery("unknown sortBy %q: use revenue or quantity", q.SortBy)
+	}
+	if q.QueryType == QueryMetrics && len(q.Metrics) == 0 {
+		return badQuery("choose at least one metric")
+	}
+	if q.QueryType == QueryVariable && q.Dimension == "" {
+		return badQuery("a variable query needs a dimension")
+	}
+	if len(q.GroupBy) > 2 {
+		return badQuery("group by at most two dimensions, got %d (%s)", len(q.GroupBy), strings.Join(q.GroupBy, ", "))
+	}
+	if len(q.GroupBy) == 2 && q.GroupBy[0] == q.GroupBy[1] {
+		return badQuery("group by %q twice", q.GroupBy[0])
+	}
+	return nil
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

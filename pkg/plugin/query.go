@@ -1,0 +1,141 @@
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/tracing"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/supportops/grafana-support-analytics/pkg/engine"
+	"github.com/supportops/grafana-support-analytics/pkg/frames"
+	"github.com/supportops/grafana-support-analytics/pkg/models"
+)
+
+// answer computes one parsed query into frames.
+type answer func(ctx context.Context, e *engine.Engine, refID string, r engine.Request) (data.Frames, error)
+
+func metricsAnswer(ctx context.Context, e *engine.Engine, refID string, r engine.Request) (data.Frames, error) {
+	res, err := e.Metrics(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	return data.Frames{frames.Metrics(refID, res)}, nil
+}
+
+func tableAnswer(run func(*engine.Engine, context.Context, engine.Request) (*engine.Table, error), currency func(*engine.Engine) string) answer {
+	return func(ctx context.Context, e *engine.Engine, refID string, r engine.Request) (data.Frames, error) {
+		t, err := run(e, ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		return data.Frames{frames.Table(refID, t, currency(e))}, nil
+	}
+}
+
+// newQueryHandler routes each query type of SPEC 4 to its computation.
+func newQueryHandler(d *Datasource) backend.QueryDataHandler {
+	mux := datasource.NewQueryTypeMux()
+	cur := func(*engine.Engine) string { return d.Settings().Currency }
+	handlers := map[string]answer{
+		models.QueryMetrics:     metricsAnswer,
+		models.QueryTickets:     tableAnswer((*engine.Engine).Tickets, cur),
+		models.QueryTopProducts: tableAnswer((*engine.Engine).TopProducts, cur),
+		models.QueryLiveFeed:    tableAnswer((*engine.Engine).LiveFeed, cur),
+		models.QueryRetention:   tableAnswer((*engine.Engine).Retention, cur),
+		models.QueryVariable:    tableAnswer((*engine.Engine).Variable, cur),
+	}
+	for qt, h := range handlers {
+		mux.HandleFunc(qt, d.runAll(h))
+	}
+	// A query without queryType is a metrics query; an unknown type gets its own error from ParseQuery.
+	mux.HandleFunc("", d.runAll(func(ctx context.Context, e *engine.Engine, refID string, r engine.Request) (data.Frames, error) {
+		switch r.Query.QueryType {
+		case models.QueryMetrics:
+			return metricsAnswer(ctx, e, refID, r)
+		}
+		if h, ok := handlers[r.Query.QueryType]; ok {
+			return h(ctx, e, refID, r)
+		}
+		return nil, fmt.Errorf("%w: unknown queryType %q", models.ErrBadQuery, r.Query.QueryType)
+	}))
+	return mux
+}
+
+// runAll answers every query of a request concurrently, each on its own: one bad query or one failed
+// read never takes the others down.
+func (d *Datasource) runAll(h answer) backend.QueryDataHandlerFunc {
+	return func(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
+		resp := backend.NewQueryDataResponse()
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for _, q := range req.Queries {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := d.runOne(ctx, h, q)
+				mu.Lock()
+				resp.Responses[q.RefID] = r
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		return resp, nil
+	}
+}
+
+func (d *Datasource) runOne(ctx context.Context, h answer, q backend.DataQuery) (resp backend.DataResponse) {
+	ctx, span := tracing.DefaultTracer().Start(ctx, "support-analytics query")
+	defer span.End()
+	logger := backend.Logger.FromContext(ctx)
+	defer func() {
+		if p := recover(); p != nil {
+			logger.Error("query panicked", "refId", q.RefID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			resp = backend.ErrorResponseWithErrorSource(backend.PluginError(fmt.Errorf("internal error in the Support Analytics plugin: %v", p)))
+		}
+	}()
+	parsed, err := models.ParseQuery(q.JSON)
+	if err != nil {
+		return errorResponse(err)
+	}
+	span.SetAttributes(attribute.String("query_type", parsed.QueryType), attribute.StringSlice("metrics", parsed.Metrics))
+	e, err := d.engine()
+	if err != nil {
+		return errorResponse(err)
+	}
+	frames, err := h(ctx, e, q.RefID, engine.Request{Query: parsed, From: q.TimeRange.From, To: q.TimeRange.To})
+	if err != nil {
+		logger.Debug("query failed", "refId", q.RefID, "error", err)
+		tracing.Error(span, err)
+		return errorResponse(err)
+	}
+	return backend.DataResponse{Frames: frames}
+}
+
+// errorResponse classifies an error: the user's query and the stores are downstream, the rest ours.
+func errorResponse(err error) backend.DataResponse {
+	switch {
+	case errors.Is(err, models.ErrBadQuery), errors.Is(err, engine.ErrMissingRelation):
+		return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream, err.Error())
+	case errors.Is(err, context.Canceled):
+		return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream, "the query was cancelled")
+	case backend.IsDownstreamError(err):
+		return backend.ErrDataResponseWithSource(backend.StatusBadGateway, backend.ErrorSourceDownstream, err.Error())
+	}
+	return backend.ErrDataResponseWithSource(backend.StatusInternal, backend.ErrorSourcePlugin, err.Error())
+}
+
+// engine is the metric engine over this instance's stores; a settings error is every query's error.
+func (d *Datasource) engine() (*engine.Engine, error) {
+	if err := d.SettingsError(); err != nil {
+		return nil, err
+	}
+	st := d.Stores()
+	return engine.New(d.Settings(), st.Helpdesk, st.Orders), nil
+}

@@ -1,0 +1,146 @@
+package store
+
+import "time"
+
+// Null marks an absent instant or amount in the readers' int64 columns.
+const Null int64 = -1 << 63
+
+// MoneyScale is the fixed point of every amount the readers return: 1/10000 of the currency unit, exact
+// for every ISO 4217 currency (at most 3 decimals). PostgreSQL rounds numeric to it, so sums in Go are
+// exact integer sums.
+const MoneyScale = 10000
+
+// Micros turns an instant into the readers' time unit.
+func Micros(t time.Time) int64 { return t.UnixMicro() }
+
+// Dict encodes strings as dense int32 ids while rows stream in, so that joins and group-bys work on
+// integers. Id -1 is NULL.
+type Dict struct {
+	Values []string
+	index  map[string]int32
+}
+
+// NewDict returns an empty dictionary.
+func NewDict() *Dict { return &Dict{index: map[string]int32{}} }
+
+// ID returns the id of s, adding it when new.
+func (d *Dict) ID(s string) int32 {
+	if id, ok := d.index[s]; ok {
+		return id
+	}
+	id := int32(len(d.Values))
+	d.Values = append(d.Values, s)
+	d.index[s] = id
+	return id
+}
+
+// Lookup returns the id of s, or -1 when s was never seen.
+func (d *Dict) Lookup(s string) int32 {
+	if id, ok := d.index[s]; ok {
+		return id
+	}
+	return -1
+}
+
+// Nullable returns the id of *s, or -1 for NULL.
+func (d *Dict) Nullable(s *string) int32 {
+	if s == nil {
+		return -1
+	}
+	return d.ID(*s)
+}
+
+// Message flags of a ticket.
+const (
+	HasAgentMessage uint8 = 1 << iota
+	HasBotMessage
+	HasRuleMessage
+	Outbound // the earliest message of the ticket was an agent's
+)
+
+// Tickets are the helpdesk tickets a query needs, as columns (one index per ticket).
+type Tickets struct {
+	ID           []string
+	Customer     []int32 // Customers id, -1 unidentified
+	Channel      []int32 // Channels id, -1 NULL
+	Project      []int32
+	Topic        []int32
+	Priority     []int32
+	ClosingAgent []int32 // Agents id, -1 NULL
+	Tags         [][]int32
+	Created      []int64 // micros
+	Closed       []int64 // micros or Null
+	FirstReply   []int64 // first agent message at or after creation (micros) or Null
+	Flags        []uint8
+	Participants [][]int32 // agents who sent a message (only when asked for)
+
+	Customers, Channels, Projects, Topics, Priorities, Agents, TagNames *Dict
+}
+
+// Len is the number of tickets.
+func (t *Tickets) Len() int { return len(t.ID) }
+
+// Surveys are CSAT survey rows (one per survey sent).
+type Surveys struct {
+	Ticket    []string // ticket id
+	Sent      []int64
+	Responded []int64 // micros or Null
+	Score     []int16 // 0 when unanswered
+	Agent     []int32 // Agents id of the survey's own agent column, -1 NULL or absent
+	Agents    *Dict
+	HasAgent  bool // the store has the optional csat_responses.agent column
+}
+
+// Displays are chat-widget display counts.
+type Displays struct {
+	At       []int64
+	Project  []int32
+	Channel  []int32
+	Count    []int64
+	Projects *Dict
+	Channels *Dict
+}
+
+// Orders are orders whose status is counted, as columns.
+type Orders struct {
+	ID       []string
+	Customer []int32 // Customers id, -1 NULL
+	Created  []int64
+	Amount   []int64 // shop currency, MoneyScale; Null when its currency cannot be converted
+	Currency []int32
+	Project  []int32
+
+	Customers, Currencies, Projects *Dict
+}
+
+// Len is the number of orders.
+func (o *Orders) Len() int { return len(o.ID) }
+
+// History is, per customer, the eligible orders created before a given instant.
+type History struct {
+	Customers *Dict
+	Count     []int32 // by Customers id
+	Spent     []int64
+	First     []int64 // micros of the first eligible order
+}
+
+// Lines are order lines of the orders read, as columns.
+type Lines struct {
+	Order    []int32 // index into the Orders read alongside
+	Product  []int32 // Products id (product_id)
+	Quantity []int64
+	Amount   []int64 // shop currency, MoneyScale; Null when not convertible
+	Products *Dict
+	Names    []string // by Products id: the product name
+}
+
+// FeedEvent is one row of the live feed.
+type FeedEvent struct {
+	Kind     string // "order" or "cart"
+	At       time.Time
+	ID       string // order id, empty for cart events
+	Customer *string
+	Amount   int64 // original currency, MoneyScale
+	Currency string
+	Status   string
+}
