@@ -84,6 +84,8 @@ type dataset struct {
 // load reads what n asks for over [from, to).
 func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n needs) (*dataset, error) {
 	d := &dataset{e: e, opts: o, from: from.UnixMicro(), to: to.UnixMicro(), now: e.now().UnixMicro()}
+	// From here on from and to are the read bounds; rows are kept to [d.from, d.to) in Go.
+	from, to = e.widen(from, to)
 	w := time.Duration(0)
 	if n.pairs {
 		w = o.window
@@ -285,6 +287,10 @@ func (d *dataset) excludedNotice() string {
 	if d.rates {
 		how = "exchange_rates has no rate for their day"
 	}
-	return fmt.Sprintf("%d orders in a currency other than %s were left out: %s; %s",
-		total, d.e.settings.Currency, strings.Join(curs, ", "), how)
+	orders := "orders"
+	if total == 1 {
+		orders = "order"
+	}
+	return fmt.Sprintf("%d %s in a currency other than %s left out: %s; %s",
+		total, orders, d.e.settings.Currency, strings.Join(curs, ", "), how)
 }

@@ -76,7 +76,7 @@ func (e *Engine) Metrics(ctx context.Context, r Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Metrics: metrics, Currency: e.settings.Currency, Compare: r.Query.Compare, Notices: r.Query.Notices}
+	res := &Result{Metrics: metrics, Currency: e.settings.Currency, Compare: r.Query.Compare, Notices: slices.Clone(r.Query.Notices)}
 	byTime := slices.Contains(r.Query.GroupBy, "time")
 	for _, g := range r.Query.GroupBy {
 		if g != "time" {

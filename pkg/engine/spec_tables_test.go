@@ -1,0 +1,169 @@
+package engine_test
+
+// Hand-computed tests of the table query types: tickets drill-down (SPEC 5.6), live_feed and variable.
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/supportops/grafana-support-analytics/pkg/engine"
+)
+
+func drillFixture(h *hand) {
+	h.tickets(
+		hTicket{ID: "D1", Customer: "c1", Channel: "chat", Topic: "shipping", Priority: "high", Tags: []string{"vip", "refund"},
+			Created: "2026-03-10T09:00:00Z", Closed: "2026-03-10T11:00:00Z", Agent: "alice"},
+		hTicket{ID: "D2", Customer: "c2", Channel: "email", Created: "2026-03-10T10:00:00Z"},
+		hTicket{ID: "D3", Channel: "chat", Created: "2026-03-10T11:00:00Z", Closed: "2026-03-10T11:30:00Z"},
+		hTicket{ID: "D4", Customer: "c1", Channel: "chat", Created: "2026-03-11T09:00:00Z"}, // after the range
+	)
+	h.messages(
+		hMessage{"D1", "2026-03-10T09:00:00Z", "customer", ""},
+		hMessage{"D1", "2026-03-10T09:10:00Z", "agent", "alice"},
+		hMessage{"D3", "2026-03-10T11:00:00Z", "customer", ""},
+		hMessage{"D3", "2026-03-10T11:00:05Z", "bot", ""},
+	)
+	h.orders(
+		hOrder{ID: "O0", Customer: "c2", Created: "2026-02-01T10:00:00Z", Total: "5.00"},
+		hOrder{ID: "O1", Customer: "c1", Created: "2026-03-10T10:00:00Z", Total: "30.00"},
+		hOrder{ID: "O2", Customer: "c1", Created: "2026-03-10T12:00:00Z", Total: "20.25"},
+	)
+	h.surveys(hSurvey{Ticket: "D1", Sent: "2026-03-10T11:00:00Z", Responded: "2026-03-10T12:00:00Z", Score: 4})
+}
+
+func TestSpecTicketsDrillDown(t *testing.T) {
+	h := newHand(t, nil)
+	drillFixture(h)
+	run := func(q string) *engine.Table {
+		tab, err := h.engine(h.now).Tickets(ctx, h.request(q, mar10, mar11))
+		require.NoError(t, err)
+		return tab
+	}
+	tab := run(`{"queryType": "tickets"}`)
+	require.Empty(t, tab.Notices)
+	// Newest first: D3 (11:00), D2 (10:00), D1 (09:00); D4 is after the range.
+	require.Equal(t, []string{"D3", "D2", "D1"}, h.column(tab, "id"))
+	created := h.column(tab, "created_at").([]time.Time)
+	require.True(t, created[2].Equal(ts("2026-03-10T09:00:00Z")))
+	closed := h.column(tab, "closed_at").([]*time.Time)
+	require.True(t, closed[0].Equal(ts("2026-03-10T11:30:00Z")))
+	require.Nil(t, closed[1])
+	require.Equal(t, []string{"chat", "email", "chat"}, h.column(tab, "channel"))
+	require.Equal(t, []string{"shop", "shop", "shop"}, h.column(tab, "project"))
+	require.Equal(t, []string{"(none)", "(none)", "shipping"}, h.column(tab, "topic"))
+	require.Equal(t, []string{"normal", "normal", "high"}, h.column(tab, "priority"))
+	require.Equal(t, []string{"", "", "vip, refund"}, h.column(tab, "tags"))
+	require.Equal(t, []string{"(none)", "(open)", "alice"}, h.column(tab, "agent"))
+	// D3 unidentified; D2 open, judged at creation: one order (O0) before: new_buyer; D1 judged at its
+	// closing 11:00: O1 (10:00) before, O2 (12:00) after: new_buyer.
+	require.Equal(t, []string{"unidentified", "new_buyer", "new_buyer"}, h.column(tab, "segment"))
+	// D1: agent reply after 600 s; D3 only a bot; D2 nothing.
+	require.Equal(t, []float64{-1, -1, 600}, hFloats(h.column(tab, "first_response_seconds").([]*float64)))
+	// D1 is credited O1 and O2: 30.00 + 20.25 = 50.25.
+	require.Equal(t, []bool{false, false, true}, h.column(tab, "converted"))
+	require.Equal(t, []int64{0, 0, 2}, h.column(tab, "credited_orders"))
+	require.Equal(t, []float64{0, 0, 50.25}, h.column(tab, "attributed_revenue"))
+	scores := h.column(tab, "csat_score").([]*int64)
+	require.Nil(t, scores[0])
+	require.Nil(t, scores[1])
+	require.Equal(t, int64(4), *scores[2])
+
+	tab = run(`{"queryType": "tickets", "limit": 2}`)
+	require.Equal(t, []string{"D3", "D2"}, h.column(tab, "id"))
+	require.Len(t, tab.Notices, 1)
+	require.Contains(t, tab.Notices[0], "first 2 of 3 tickets")
+
+	for q, want := range map[string][]string{
+		`{"queryType": "tickets", "filters": {"channels": ["chat"]}}`:                           {"D3", "D1"},
+		`{"queryType": "tickets", "filters": {"agents": ["alice"]}}`:                            {"D1"},
+		`{"queryType": "tickets", "filters": {"agents": ["(open)", "(none)"]}}`:                 {"D3", "D2"},
+		`{"queryType": "tickets", "filters": {"segments": ["unidentified"]}}`:                   {"D3"},
+		`{"queryType": "tickets", "filters": {"tags": ["refund"]}}`:                             {"D1"},
+		`{"queryType": "tickets", "filters": {"scores": ["4", "5"]}}`:                           {"D1"},
+		`{"queryType": "tickets", "filters": {"channels": ["chat"], "priorities": ["normal"]}}`: {"D3"},
+		`{"queryType": "tickets", "filters": {"agents": ["$agent"]}}`:                           {"D3", "D2", "D1"},
+	} {
+		require.Equal(t, want, h.column(run(q), "id"), q)
+	}
+	_, err := h.engine(h.now).Tickets(ctx, h.request(`{"queryType": "tickets", "filters": {"products": ["A"]}}`, mar10, mar11))
+	require.ErrorContains(t, err, "a tickets query cannot be filtered by product")
+}
+
+func TestSpecLiveFeed(t *testing.T) {
+	h := newHand(t, nil)
+	h.orders(
+		hOrder{ID: "O1", Customer: "c1", Created: "2026-03-10T10:00:00Z", Total: "10.00"},
+		hOrder{ID: "O2", Customer: "c2", Created: "2026-03-10T12:00:00Z", Total: "20.00", Currency: "EUR", Status: "cancelled"},
+		hOrder{ID: "O3", Customer: "c3", Created: "2026-03-11T12:00:00Z", Total: "30.00"}, // after the range
+	)
+	h.carts(
+		hCart{"c1", "2026-03-10T11:00:00Z", "5.00", "USD"},
+		hCart{"", "2026-03-10T13:00:00Z", "7.50", "EUR"},
+		hCart{"c9", "2026-03-09T13:00:00Z", "1.00", "USD"}, // before the range
+	)
+	run := func(q string) *engine.Table {
+		tab, err := h.engine(h.now).LiveFeed(ctx, h.request(q, mar10, mar11))
+		require.NoError(t, err)
+		return tab
+	}
+	// Newest first: cart 13:00 (7.50 EUR, anonymous), O2 12:00, cart 11:00, O1 10:00; amounts as paid.
+	tab := run(`{"queryType": "live_feed"}`)
+	require.Equal(t, []string{"cart", "order", "cart", "order"}, h.column(tab, "kind"))
+	require.Equal(t, []string{"", "O2", "", "O1"}, h.column(tab, "id"))
+	require.Equal(t, []string{"", "c2", "c1", "c1"}, h.column(tab, "customer"))
+	require.Equal(t, []float64{7.50, 20, 5, 10}, h.column(tab, "amount"))
+	require.Equal(t, []string{"EUR", "EUR", "USD", "USD"}, h.column(tab, "currency"))
+	at := h.column(tab, "time").([]time.Time)
+	require.True(t, at[0].Equal(ts("2026-03-10T13:00:00Z")))
+	require.True(t, at[3].Equal(ts("2026-03-10T10:00:00Z")))
+	tab = run(`{"queryType": "live_feed", "limit": 3}`)
+	require.Equal(t, []string{"cart", "order", "cart"}, h.column(tab, "kind"))
+
+	// Without cart_events, orders only.
+	h.exec(`DROP TABLE cart_events`)
+	h2 := &hand{testEnv: envOn(t, h.db, nil), now: h.now} // a fresh instance: no cached relation list
+	tab, err := h2.engine(h.now).LiveFeed(ctx, h2.request(`{"queryType": "live_feed"}`, mar10, mar11))
+	require.NoError(t, err)
+	require.Equal(t, []string{"O2", "O1"}, h.column(tab, "id"))
+}
+
+func TestSpecVariable(t *testing.T) {
+	h := newHand(t, nil)
+	h.tickets(
+		hTicket{ID: "T1", Customer: "c", Channel: "chat", Project: "shop", Topic: "returns", Priority: "high",
+			Tags: []string{"vip", "refund"}, Created: "2026-03-10T09:00:00Z", Closed: "2026-03-10T10:00:00Z", Agent: "bob"},
+		hTicket{ID: "T2", Customer: "c", Channel: "email", Project: "shop", Tags: []string{"refund"}, Created: "2026-03-10T09:00:00Z",
+			Closed: "2026-03-10T10:00:00Z", Agent: "alice"},
+		hTicket{ID: "T3", Customer: "c", Channel: "phone", Project: "brand3", Created: "2026-03-10T09:00:00Z"},
+		hTicket{ID: "T4", Customer: "c", Channel: "social", Project: "old", Created: "2026-03-01T09:00:00Z", Agent: "zoe"}, // before
+	)
+	h.orders(
+		hOrder{ID: "O1", Customer: "c", Created: "2026-03-10T10:00:00Z", Total: "1", Project: "outlet"},
+		hOrder{ID: "O2", Customer: "c", Created: "2026-03-10T10:00:00Z", Total: "1", Currency: "EUR"},
+		hOrder{ID: "O3", Customer: "c", Created: "2026-03-10T10:00:00Z", Total: "1", Currency: "GBP", Status: "cancelled"},
+	)
+	h.lines(hLine{"O1", "P1", "Zeta Cup", 1, "1"}, hLine{"O2", "P2", "Eta Bowl", 1, "1"}, hLine{"O3", "P3", "Theta Jar", 1, "1"})
+	for dim, want := range map[string][]string{
+		"agent":         {"alice", "bob"},
+		"channel":       {"chat", "email", "phone"},
+		"project":       {"brand3", "outlet", "shop"}, // tickets and orders
+		"topic":         {"returns"},
+		"tag":           {"refund", "vip"},
+		"priority":      {"high", "normal"},
+		"currency":      {"EUR", "USD"}, // GBP only on a cancelled order
+		"product":       {"Eta Bowl", "Zeta Cup"},
+		"segment":       {"unidentified", "prospect", "new_buyer", "returning", "vip"},
+		"score":         {"1", "2", "3", "4", "5"},
+		"customer_type": {"new", "returning"},
+	} {
+		tab, err := h.engine(h.now).Variable(ctx, h.request(`{"queryType": "variable", "dimension": "`+dim+`"}`, mar10, mar11))
+		require.NoError(t, err, dim)
+		require.Len(t, tab.Columns, 1)
+		require.Equal(t, dim, tab.Columns[0].Key)
+		require.Equal(t, want, tab.Columns[0].Values, dim)
+	}
+	_, err := h.engine(h.now).Variable(ctx, h.request(`{"queryType": "variable", "dimension": "colour"}`, mar10, mar11))
+	require.ErrorContains(t, err, `unknown dimension "colour"`)
+}
