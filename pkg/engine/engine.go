@@ -43,6 +43,7 @@ type Engine struct {
 	helpdesk HelpdeskReader
 	orders   OrderReader
 	now      func() time.Time
+	align    time.Duration // read bounds grid (with a cache)
 }
 
 // New returns an engine over the two stores with the instance's settings.

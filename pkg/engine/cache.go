@@ -1,0 +1,220 @@
+package engine
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/supportops/grafana-support-analytics/pkg/store"
+)
+
+// readCache shares store reads between the queries of one data source instance: concurrent identical
+// reads wait for the one in flight (a dashboard refresh sends its panels at once), and a result is
+// kept for a short time so that a refresh within the TTL reads nothing. Read results are never
+// modified after the read, so they can be shared.
+type readCache struct {
+	ttl time.Duration
+	max int
+
+	mu      sync.Mutex
+	entries map[string]*list.Element
+	order   *list.List // front = most recently used
+}
+
+type cacheEntry struct {
+	key  string
+	done chan struct{}
+	val  any
+	err  error
+	at   time.Time
+}
+
+// Cache is the read cache of one data source instance.
+type Cache = readCache
+
+// NewCache returns a read cache keeping at most max reads for ttl.
+func NewCache(ttl time.Duration, max int) *Cache { return newReadCache(ttl, max) }
+
+// readAlign is the grid read bounds are widened to when a cache is used: a dashboard refreshed a few
+// seconds later asks for a range a few seconds later, and still finds the same reads. Rows are
+// filtered to the exact range in Go, so wider reads change no number.
+const readAlign = 5 * time.Minute
+
+// Cached returns the engine reading through c.
+func (e *Engine) Cached(c *Cache) *Engine {
+	x := *e
+	x.helpdesk = cachedHelpdesk{e.helpdesk, c}
+	x.orders = cachedOrders{e.orders, c}
+	x.align = readAlign
+	return &x
+}
+
+// widen aligns read bounds outward to the engine's grid.
+func (e *Engine) widen(from, to time.Time) (time.Time, time.Time) {
+	if e.align <= 0 {
+		return from, to
+	}
+	f := from.Truncate(e.align)
+	t := to.Truncate(e.align)
+	if t.Before(to) {
+		t = t.Add(e.align)
+	}
+	return f, t
+}
+
+func newReadCache(ttl time.Duration, max int) *readCache {
+	return &readCache{ttl: ttl, max: max, entries: map[string]*list.Element{}, order: list.New()}
+}
+
+// get returns the cached value of key, or runs read once for all concurrent callers. The read runs
+// with the context of the caller that started it, so cancelling that query cancels the statement in
+// PostgreSQL; the other callers then read again with their own context. A failed read is not kept.
+func (c *readCache) get(ctx context.Context, key string, read func(ctx context.Context) (any, error)) (any, error) {
+	for {
+		c.mu.Lock()
+		el, ok := c.entries[key]
+		if !ok {
+			break // c.mu stays locked: start the read below
+		}
+		e := el.Value.(*cacheEntry)
+		select {
+		case <-e.done:
+			if e.err == nil && time.Since(e.at) < c.ttl {
+				c.order.MoveToFront(el)
+				c.mu.Unlock()
+				return e.val, nil
+			}
+			c.remove(el)
+			c.mu.Unlock()
+			continue
+		default:
+		}
+		c.mu.Unlock()
+		select { // in flight: wait for it
+		case <-e.done:
+			if e.err == nil {
+				return e.val, nil
+			}
+			if ctx.Err() == nil && (errors.Is(e.err, context.Canceled) || errors.Is(e.err, context.DeadlineExceeded)) {
+				continue // its caller went away, not this one: read again
+			}
+			return nil, e.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	e := &cacheEntry{key: key, done: make(chan struct{})}
+	el := c.order.PushFront(e)
+	c.entries[key] = el
+	for c.order.Len() > c.max {
+		c.remove(c.order.Back())
+	}
+	c.mu.Unlock()
+
+	e.val, e.err = read(ctx)
+	e.at = time.Now()
+	close(e.done)
+	if e.err != nil {
+		c.mu.Lock()
+		if cur, ok := c.entries[key]; ok && cur == el {
+			c.remove(el)
+		}
+		c.mu.Unlock()
+	}
+	return e.val, e.err
+}
+
+func (c *readCache) remove(el *list.Element) {
+	c.order.Remove(el)
+	delete(c.entries, el.Value.(*cacheEntry).key)
+}
+
+func keyOf(parts ...any) string {
+	var b strings.Builder
+	for _, p := range parts {
+		switch v := p.(type) {
+		case time.Time:
+			b.WriteString(v.UTC().Format(time.RFC3339Nano))
+		case []string:
+			h := fnv.New64a()
+			for _, s := range v {
+				h.Write([]byte(s))
+				h.Write([]byte{0})
+			}
+			fmt.Fprintf(&b, "%d:%x", len(v), h.Sum64())
+		default:
+			fmt.Fprint(&b, v)
+		}
+		b.WriteByte('|')
+	}
+	return b.String()
+}
+
+func cached[T any](ctx context.Context, c *readCache, key string, read func(ctx context.Context) (T, error)) (T, error) {
+	v, err := c.get(ctx, key, func(ctx context.Context) (any, error) { return read(ctx) })
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return v.(T), nil
+}
+
+// cachedHelpdesk and cachedOrders put a readCache in front of the stores.
+type cachedHelpdesk struct {
+	HelpdeskReader
+	c *readCache
+}
+
+func (h cachedHelpdesk) ReadTickets(ctx context.Context, r store.TicketRead) (*store.Tickets, error) {
+	var sFrom, sTo time.Time
+	if r.SurveysFrom != nil {
+		sFrom, sTo = *r.SurveysFrom, *r.SurveysTo
+	}
+	key := keyOf("tickets", r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, sFrom, sTo, r.Messages, r.Participants)
+	return cached(ctx, h.c, key, func(ctx context.Context) (*store.Tickets, error) { return h.HelpdeskReader.ReadTickets(ctx, r) })
+}
+
+func (h cachedHelpdesk) ReadSurveys(ctx context.Context, from, to time.Time) (*store.Surveys, error) {
+	return cached(ctx, h.c, keyOf("surveys", from, to), func(ctx context.Context) (*store.Surveys, error) {
+		return h.HelpdeskReader.ReadSurveys(ctx, from, to)
+	})
+}
+
+func (h cachedHelpdesk) ReadDisplays(ctx context.Context, from, to time.Time) (*store.Displays, error) {
+	return cached(ctx, h.c, keyOf("displays", from, to), func(ctx context.Context) (*store.Displays, error) {
+		return h.HelpdeskReader.ReadDisplays(ctx, from, to)
+	})
+}
+
+type cachedOrders struct {
+	OrderReader
+	c *readCache
+}
+
+func (o cachedOrders) ReadOrders(ctx context.Context, r store.OrderRead) (*store.Orders, error) {
+	key := keyOf("orders", r.From, r.To, r.Excluded, r.Currency)
+	return cached(ctx, o.c, key, func(ctx context.Context) (*store.Orders, error) { return o.OrderReader.ReadOrders(ctx, r) })
+}
+
+func (o cachedOrders) ReadLines(ctx context.Context, r store.OrderRead, orders *store.Orders) (*store.Lines, error) {
+	key := keyOf("lines", r.From, r.To, r.Excluded, r.Currency, fmt.Sprintf("%p", orders))
+	return cached(ctx, o.c, key, func(ctx context.Context) (*store.Lines, error) { return o.OrderReader.ReadLines(ctx, r, orders) })
+}
+
+func (o cachedOrders) ReadHistory(ctx context.Context, before time.Time, keys, excluded []string, currency string) (*store.History, error) {
+	key := keyOf("history", before, keys, excluded, currency)
+	return cached(ctx, o.c, key, func(ctx context.Context) (*store.History, error) {
+		return o.OrderReader.ReadHistory(ctx, before, keys, excluded, currency)
+	})
+}
+
+func (o cachedOrders) ReadTaggedCustomers(ctx context.Context, tags []string) (map[string]bool, error) {
+	return cached(ctx, o.c, keyOf("tagged", tags), func(ctx context.Context) (map[string]bool, error) {
+		return o.OrderReader.ReadTaggedCustomers(ctx, tags)
+	})
+}
