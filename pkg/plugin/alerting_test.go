@@ -167,6 +167,15 @@ func expressionInputs(q alertQuery) []string {
 }
 
 // ruleQueries are the rule's data source queries as the alerting scheduler sends them at now.
+// runAlert sends queries as Grafana's alerting does, with the FromAlert header.
+func runAlert(ctx context.Context, t *testing.T, ds backend.QueryDataHandler, queries []backend.DataQuery) *backend.QueryDataResponse {
+	t.Helper()
+	resp, err := ds.QueryData(ctx, &backend.QueryDataRequest{Queries: queries, Headers: map[string]string{"FromAlert": "true"}})
+	require.NoError(t, err)
+	require.Len(t, resp.Responses, len(queries))
+	return resp
+}
+
 func ruleQueries(t *testing.T, rule alertRule, now time.Time) []backend.DataQuery {
 	t.Helper()
 	var out []backend.DataQuery
@@ -185,7 +194,7 @@ func ruleQueries(t *testing.T, rule alertRule, now time.Time) []backend.DataQuer
 func TestCSATAlertQueriesReturnNumbers(t *testing.T) {
 	ds := demoInstance(t, pgtest.Start(t), demo.Size{})
 	rule := csatRule(t)
-	resp := runStored(context.Background(), t, ds, ruleQueries(t, rule, demo.DefaultEnd))
+	resp := runAlert(context.Background(), t, ds, ruleQueries(t, rule, demo.DefaultEnd))
 	for ref, r := range resp.Responses {
 		require.NoError(t, r.Error, ref)
 		require.Len(t, r.Frames, 1, ref)
@@ -214,11 +223,11 @@ func TestCSATAlertQueriesFailWhenStoreIsDown(t *testing.T) {
 	ctx := context.Background()
 	queries := ruleQueries(t, rule, demo.DefaultEnd)
 
-	for ref, r := range runStored(ctx, t, ds, queries).Responses {
+	for ref, r := range runAlert(ctx, t, ds, queries).Responses {
 		require.NoError(t, r.Error, "%s before the store goes down", ref)
 	}
 	require.NoError(t, srv.Stop())
-	for ref, r := range runStored(ctx, t, ds, queries).Responses {
+	for ref, r := range runAlert(ctx, t, ds, queries).Responses {
 		assert.Error(t, r.Error, ref)
 		assert.Equal(t, backend.ErrorSourceDownstream, r.ErrorSource, "%s: the store's fault, not the plugin's", ref)
 		for _, f := range r.Frames {

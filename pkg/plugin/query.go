@@ -79,7 +79,7 @@ func (d *Datasource) runAll(h answer) backend.QueryDataHandlerFunc {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				r := d.runOne(ctx, h, q)
+				r := d.runOne(ctx, h, q, fromAlert(req))
 				mu.Lock()
 				resp.Responses[q.RefID] = r
 				mu.Unlock()
@@ -90,7 +90,12 @@ func (d *Datasource) runAll(h answer) backend.QueryDataHandlerFunc {
 	}
 }
 
-func (d *Datasource) runOne(ctx context.Context, h answer, q backend.DataQuery) (resp backend.DataResponse) {
+// fromAlert reports whether Grafana's alerting sent the request.
+func fromAlert(req *backend.QueryDataRequest) bool {
+	return req.Headers["FromAlert"] == "true" || req.GetHTTPHeader("FromAlert") == "true"
+}
+
+func (d *Datasource) runOne(ctx context.Context, h answer, q backend.DataQuery, alert bool) (resp backend.DataResponse) {
 	ctx, span := tracing.DefaultTracer().Start(ctx, "support-analytics query")
 	defer span.End()
 	logger := backend.Logger.FromContext(ctx)
@@ -105,9 +110,12 @@ func (d *Datasource) runOne(ctx context.Context, h answer, q backend.DataQuery) 
 		return errorResponse(err)
 	}
 	span.SetAttributes(attribute.String("query_type", parsed.QueryType), attribute.StringSlice("metrics", parsed.Metrics))
-	e, err := d.engine()
+	e, err := d.engineOrErr()
 	if err != nil {
 		return errorResponse(err)
+	}
+	if alert {
+		e = d.direct
 	}
 	frames, err := h(ctx, e, q.RefID, engine.Request{Query: parsed, From: q.TimeRange.From, To: q.TimeRange.To})
 	if err != nil {
@@ -131,11 +139,10 @@ func errorResponse(err error) backend.DataResponse {
 	return backend.ErrDataResponseWithSource(backend.StatusInternal, backend.ErrorSourcePlugin, err.Error())
 }
 
-// engine is the metric engine over this instance's stores; a settings error is every query's error.
-func (d *Datasource) engine() (*engine.Engine, error) {
+// engineOrErr is the instance's metric engine; a settings error is every query's error.
+func (d *Datasource) engineOrErr() (*engine.Engine, error) {
 	if err := d.SettingsError(); err != nil {
 		return nil, err
 	}
-	st := d.Stores()
-	return engine.New(d.Settings(), st.Helpdesk, st.Orders), nil
+	return d.engine, nil
 }

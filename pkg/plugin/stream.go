@@ -41,7 +41,7 @@ func (d *Datasource) PublishStream(context.Context, *backend.PublishStreamReques
 // A failed poll is logged and retried at the next tick: the store may come back.
 func (d *Datasource) RunStream(ctx context.Context, req *backend.RunStreamRequest, sender *backend.StreamSender) error {
 	logger := backend.Logger.FromContext(ctx)
-	e, err := d.engine()
+	e, err := d.engineOrErr()
 	if err != nil {
 		return err
 	}

@@ -48,7 +48,9 @@ func TestLiveFeedStreamPushesNewOrders(t *testing.T) {
 
 	sent := make(framesSent, 16)
 	done := make(chan error, 1)
-	go func() { done <- d.RunStream(ctx, &backend.RunStreamRequest{Path: "live_feed"}, backend.NewStreamSender(sent)) }()
+	go func() {
+		done <- d.RunStream(ctx, &backend.RunStreamRequest{Path: "live_feed"}, backend.NewStreamSender(sent))
+	}()
 
 	db.Exec(t, `INSERT INTO orders (id, customer_key, created_at, status, total, currency)
 		VALUES ('live-1', 'c-live', now(), 'paid', 42.50, 'USD')`)
