@@ -1,0 +1,450 @@
+import React, { ChangeEvent } from 'react';
+import { QueryEditorProps, SelectableValue } from '@grafana/data';
+import {
+  Alert,
+  Combobox,
+  InlineField,
+  InlineFieldRow,
+  InlineSwitch,
+  Input,
+  MultiCombobox,
+  RadioButtonGroup,
+  Stack,
+} from '@grafana/ui';
+
+import {
+  dimensionOptions,
+  metricOptions,
+  queryTypeOptions,
+  supportedDimensions,
+  ticketDimensions,
+  usesAttribution,
+} from '../catalog';
+import { DataSource } from '../datasource';
+import {
+  AttributionModel,
+  Catalog,
+  Compare,
+  DateBasis,
+  FilterKey,
+  Interval,
+  QUERY_DEFAULTS,
+  QueryType,
+  SAAttribution,
+  SAOptions,
+  SAQuery,
+  SortBy,
+  TicketOnly,
+  TicketSort,
+} from '../types';
+import { FiltersEditor } from './FiltersEditor';
+import { useCatalog } from './useCatalog';
+
+type Props = QueryEditorProps<DataSource, SAQuery, SAOptions>;
+
+const LABEL_WIDTH = 20;
+const MAX_GROUP_BY = 2;
+
+const INTERVALS: Array<SelectableValue<Interval>> = [
+  {
+    label: 'Auto',
+    value: 'auto',
+    description: 'From the panel: hour below 2 days, day below 92 days, week below 2 years',
+  },
+  { label: 'Hour', value: 'hour' },
+  { label: 'Day', value: 'day' },
+  { label: 'Week', value: 'week' },
+  { label: 'Month', value: 'month' },
+];
+
+const COMPARES: Array<SelectableValue<Compare>> = [
+  { label: 'None', value: 'none' },
+  { label: 'Previous period', value: 'previous_period', description: 'Same length, just before' },
+  { label: 'Previous year', value: 'previous_year' },
+];
+
+const SORTS: Array<SelectableValue<SortBy>> = [
+  { label: 'Revenue', value: 'revenue' },
+  { label: 'Quantity', value: 'quantity' },
+];
+
+const TICKET_SORTS: Array<SelectableValue<TicketSort>> = [
+  { label: 'Newest', value: 'newest' },
+  { label: 'Lowest CSAT', value: 'lowest_csat' },
+  { label: 'Attributed revenue', value: 'revenue' },
+];
+
+const TICKET_ONLY: Array<SelectableValue<TicketOnly>> = [
+  { label: 'All', value: 'all' },
+  { label: 'Open', value: 'open' },
+  { label: 'Converted', value: 'converted' },
+  { label: 'Rated', value: 'rated' },
+];
+
+const MODELS = [
+  { value: 'last_touch' as const, label: 'Last touch' },
+  { value: 'first_touch' as const, label: 'First touch' },
+];
+
+const DATE_BASES = [
+  { value: 'ticket' as const, label: 'Ticket', description: 'A credited order counts when its ticket was created' },
+  { value: 'order' as const, label: 'Order', description: 'A credited order counts when it was placed' },
+];
+
+function parseNumber(text: string): number | undefined {
+  const n = Number(text);
+  return text.trim() === '' || !Number.isFinite(n) ? undefined : n;
+}
+
+interface NumberFieldProps {
+  id: string;
+  label: string;
+  tooltip: string;
+  value?: number;
+  placeholder: number | string;
+  onChange: (value: number | undefined) => void;
+  onCommit: () => void;
+}
+
+/** A number input that updates the query as it is typed and runs it when the input is left. */
+function NumberField({ id, label, tooltip, value, placeholder, onChange, onCommit }: NumberFieldProps) {
+  return (
+    <InlineField label={label} labelWidth={LABEL_WIDTH} htmlFor={id} tooltip={tooltip}>
+      <Input
+        id={id}
+        type="number"
+        min={1}
+        width={16}
+        value={value ?? ''}
+        placeholder={String(placeholder)}
+        onChange={(e: ChangeEvent<HTMLInputElement>) => onChange(parseNumber(e.currentTarget.value))}
+        onBlur={onCommit}
+      />
+    </InlineField>
+  );
+}
+
+/** Builds a query from the metric catalog; no SQL anywhere. */
+export function QueryEditor(props: Props) {
+  const { query, onChange, onRunQuery, datasource, range } = props;
+  const { catalog, error } = useCatalog(datasource);
+  const type: QueryType = query.queryType ?? 'metrics';
+
+  const change = (patch: Partial<SAQuery>) => onChange({ ...query, ...patch });
+  const changeAndRun = (patch: Partial<SAQuery>) => {
+    change(patch);
+    onRunQuery();
+  };
+  const filtersEditor = (dimensions: Catalog['dimensions']) => (
+    <FiltersEditor
+      dimensions={dimensions}
+      filters={query.filters}
+      onChange={(filters) => changeAndRun({ filters })}
+      loadValues={(dimension, r) => datasource.getDimensionValues(dimension, r)}
+      range={range}
+      labelWidth={LABEL_WIDTH}
+    />
+  );
+  const limitField = (fallback: number) => (
+    <NumberField
+      id="sa-limit"
+      label="Limit"
+      tooltip="Most rows returned"
+      value={query.limit}
+      placeholder={fallback}
+      onChange={(limit) => change({ limit })}
+      onCommit={onRunQuery}
+    />
+  );
+
+  return (
+    <Stack direction="column" gap={0}>
+      {error && (
+        <Alert severity="error" title="Could not load the metric catalog">
+          {error}
+        </Alert>
+      )}
+      <InlineFieldRow>
+        <InlineField label="Query type" labelWidth={LABEL_WIDTH} htmlFor="sa-query-type">
+          <Combobox<QueryType>
+            id="sa-query-type"
+            width={30}
+            options={queryTypeOptions(catalog)}
+            value={type}
+            onChange={(o) => changeAndRun({ queryType: o.value })}
+          />
+        </InlineField>
+      </InlineFieldRow>
+
+      {type === 'metrics' && (
+        <MetricsFields
+          query={query}
+          catalog={catalog}
+          change={change}
+          changeAndRun={changeAndRun}
+          onRunQuery={onRunQuery}
+          attributionDefaults={datasource.settings}
+          filters={filtersEditor(filterable(supportedDimensions(catalog, query.metrics), catalog, query))}
+        />
+      )}
+
+      {type === 'tickets' && (
+        <>
+          <InlineField label="Tickets" labelWidth={LABEL_WIDTH} htmlFor="sa-only">
+            <RadioButtonGroup<TicketOnly>
+              id="sa-only"
+              aria-label="Tickets"
+              options={TICKET_ONLY}
+              value={query.only ?? 'all'}
+              onChange={(only) => changeAndRun({ only })}
+            />
+          </InlineField>
+          <InlineField label="Sort by" labelWidth={LABEL_WIDTH} htmlFor="sa-ticket-sort">
+            <RadioButtonGroup<TicketSort>
+              id="sa-ticket-sort"
+              aria-label="Sort tickets by"
+              options={TICKET_SORTS}
+              value={(query.sortBy as TicketSort | undefined) ?? 'newest'}
+              onChange={(sortBy) => changeAndRun({ sortBy })}
+            />
+          </InlineField>
+          {limitField(QUERY_DEFAULTS.ticketsLimit)}
+          <AttributionFields
+            value={query.attribution}
+            defaults={datasource.settings}
+            onChange={(attribution, run) => (run ? changeAndRun : change)({ attribution })}
+            onCommit={onRunQuery}
+          />
+          {filtersEditor(filterable(ticketDimensions(catalog), catalog, query))}
+        </>
+      )}
+
+      {type === 'top_products' && (
+        <>
+          <InlineField label="Sort by" labelWidth={LABEL_WIDTH} htmlFor="sa-sort-by">
+            <RadioButtonGroup<SortBy>
+              id="sa-sort-by"
+              aria-label="Sort by"
+              options={SORTS}
+              value={(query.sortBy as SortBy | undefined) ?? 'revenue'}
+              onChange={(sortBy) => changeAndRun({ sortBy })}
+            />
+          </InlineField>
+          {limitField(QUERY_DEFAULTS.topProductsLimit)}
+        </>
+      )}
+
+      {type === 'retention' && (
+        <NumberField
+          id="sa-months"
+          label="Months"
+          tooltip="Monthly cohorts shown, and months followed after each"
+          value={query.months}
+          placeholder={QUERY_DEFAULTS.retentionMonths}
+          onChange={(months) => change({ months })}
+          onCommit={onRunQuery}
+        />
+      )}
+
+      {type === 'live_feed' && (
+        <>
+          {limitField(QUERY_DEFAULTS.liveFeedLimit)}
+          <InlineField
+            label="Live"
+            labelWidth={LABEL_WIDTH}
+            htmlFor="sa-stream"
+            tooltip="Also push new orders and cart events as they arrive (Grafana Live)"
+          >
+            <InlineSwitch
+              id="sa-stream"
+              value={query.stream ?? false}
+              onChange={(e) => changeAndRun({ stream: e.currentTarget.checked })}
+            />
+          </InlineField>
+        </>
+      )}
+
+      {type === 'variable' && (
+        <InlineField label="Dimension" labelWidth={LABEL_WIDTH} htmlFor="sa-dimension">
+          <Combobox<string>
+            id="sa-dimension"
+            width={30}
+            options={dimensionOptions(catalog)}
+            value={query.dimension ?? null}
+            onChange={(o) => changeAndRun({ dimension: o.value })}
+          />
+        </InlineField>
+      )}
+    </Stack>
+  );
+}
+
+/** The filters offered: those given, plus any the query already sets (so they can be removed). */
+function filterable(offered: Catalog['dimensions'], catalog: Catalog | undefined, query: SAQuery) {
+  const set = (catalog?.dimensions ?? []).filter(
+    (d) => d.filter && (query.filters?.[d.filter as FilterKey]?.length ?? 0) > 0
+  );
+  return [...offered, ...set.filter((d) => !offered.includes(d))];
+}
+
+interface MetricsFieldsProps {
+  query: SAQuery;
+  catalog?: Catalog;
+  change: (patch: Partial<SAQuery>) => void;
+  changeAndRun: (patch: Partial<SAQuery>) => void;
+  onRunQuery: () => void;
+  attributionDefaults: SAOptions;
+  filters: React.ReactNode;
+}
+
+function MetricsFields({
+  query,
+  catalog,
+  change,
+  changeAndRun,
+  onRunQuery,
+  attributionDefaults,
+  filters,
+}: MetricsFieldsProps) {
+  const groupBy = query.groupBy ?? [];
+  const dimensions = supportedDimensions(catalog, query.metrics);
+
+  const onMetrics = (metrics: string[]) => {
+    // Drop group-bys the new metrics cannot be sliced by (the backend would refuse them); keep variables.
+    const allowed = new Set(supportedDimensions(catalog, metrics).map((d) => d.key));
+    const kept = catalog ? groupBy.filter((g) => g.startsWith('$') || allowed.has(g)) : groupBy;
+    changeAndRun({ metrics, groupBy: kept });
+  };
+
+  return (
+    <>
+      <InlineFieldRow>
+        <InlineField label="Metrics" labelWidth={LABEL_WIDTH} htmlFor="sa-metrics" grow>
+          <MultiCombobox<string>
+            id="sa-metrics"
+            width="auto"
+            minWidth={30}
+            maxWidth={120}
+            placeholder="Choose metrics"
+            createCustomValue
+            options={metricOptions(catalog)}
+            value={query.metrics ?? []}
+            onChange={(selected) => onMetrics(selected.map((o) => o.value))}
+          />
+        </InlineField>
+      </InlineFieldRow>
+      <InlineFieldRow>
+        <InlineField
+          label="Group by"
+          labelWidth={LABEL_WIDTH}
+          htmlFor="sa-group-by"
+          tooltip="Up to two dimensions every chosen metric supports. With Time the result is a time series."
+        >
+          <MultiCombobox<string>
+            id="sa-group-by"
+            width="auto"
+            minWidth={24}
+            maxWidth={60}
+            placeholder="No grouping"
+            isClearable
+            createCustomValue
+            options={dimensions.map((d) => ({ value: d.key, label: d.displayName, description: d.description }))}
+            value={groupBy}
+            onChange={(selected) => changeAndRun({ groupBy: selected.map((o) => o.value).slice(-MAX_GROUP_BY) })}
+          />
+        </InlineField>
+        {groupBy.includes('time') && (
+          <InlineField label="Interval" htmlFor="sa-interval">
+            <RadioButtonGroup<Interval>
+              id="sa-interval"
+              aria-label="Interval"
+              options={INTERVALS}
+              value={query.interval ?? 'auto'}
+              onChange={(interval) => changeAndRun({ interval })}
+            />
+          </InlineField>
+        )}
+      </InlineFieldRow>
+      <InlineField label="Compare with" labelWidth={LABEL_WIDTH} htmlFor="sa-compare">
+        <RadioButtonGroup<Compare>
+          id="sa-compare"
+          aria-label="Compare with"
+          options={COMPARES}
+          value={query.compare ?? 'none'}
+          onChange={(compare) => changeAndRun({ compare })}
+        />
+      </InlineField>
+      {usesAttribution(catalog, query.metrics) && (
+        <AttributionFields
+          value={query.attribution}
+          defaults={attributionDefaults}
+          onChange={(attribution, run) => (run ? changeAndRun : change)({ attribution })}
+          onCommit={onRunQuery}
+        />
+      )}
+      {filters}
+    </>
+  );
+}
+
+interface AttributionProps {
+  value?: SAAttribution;
+  defaults: SAOptions;
+  onChange: (value: SAAttribution, run: boolean) => void;
+  onCommit: () => void;
+}
+
+/** Per-query overrides of the data source's attribution settings; empty means the data source's. */
+function AttributionFields({ value, defaults, onChange, onCommit }: AttributionProps) {
+  const current = value ?? {};
+  const set = (patch: Partial<SAAttribution>, run: boolean) => {
+    const next: SAAttribution = { ...current, ...patch };
+    for (const k of Object.keys(next) as Array<keyof SAAttribution>) {
+      if (next[k] === undefined) {
+        delete next[k];
+      }
+    }
+    onChange(next, run);
+  };
+  const defaultModel = MODELS.find((m) => m.value === (defaults.attributionModel ?? 'last_touch'))?.label;
+
+  return (
+    <InlineFieldRow>
+      <NumberField
+        id="sa-attribution-window"
+        label="Attribution window"
+        tooltip="Hours after a ticket during which its customer's orders are credited to it"
+        value={current.windowHours}
+        placeholder={`${defaults.attributionWindowHours ?? 72} h (data source)`}
+        onChange={(windowHours) => set({ windowHours }, false)}
+        onCommit={onCommit}
+      />
+      <InlineField label="Model" htmlFor="sa-attribution-model" tooltip="Which matching ticket an order is credited to">
+        <Combobox<AttributionModel>
+          id="sa-attribution-model"
+          width={24}
+          isClearable
+          placeholder={`${defaultModel} (data source)`}
+          options={MODELS}
+          value={current.model ?? null}
+          onChange={(o) => set({ model: o?.value }, true)}
+        />
+      </InlineField>
+      <InlineField
+        label="Date basis"
+        htmlFor="sa-attribution-date-basis"
+        tooltip="Which date places a credited order in the range and in a time bucket"
+      >
+        <Combobox<DateBasis>
+          id="sa-attribution-date-basis"
+          width={20}
+          isClearable
+          placeholder="Ticket (default)"
+          options={DATE_BASES}
+          value={current.dateBasis ?? null}
+          onChange={(o) => set({ dateBasis: o?.value }, true)}
+        />
+      </InlineField>
+    </InlineFieldRow>
+  );
+}

@@ -1,0 +1,138 @@
+import {
+  CoreApp,
+  DataQueryRequest,
+  DataQueryResponse,
+  DataSourceInstanceSettings,
+  getDefaultTimeRange,
+  LiveChannelScope,
+  ScopedVars,
+  TimeRange,
+  toDataFrame,
+} from '@grafana/data';
+import { DataSourceWithBackend, getGrafanaLiveSrv, getTemplateSrv } from '@grafana/runtime';
+import { lastValueFrom, merge, Observable } from 'rxjs';
+
+import { interpolateList, interpolateNumber, interpolateString } from './interpolate';
+import { Catalog, DEFAULT_QUERY, FilterKey, QUERY_DEFAULTS, SAFilters, SAOptions, SAQuery } from './types';
+import { SAVariableSupport } from './variables';
+
+export class DataSource extends DataSourceWithBackend<SAQuery, SAOptions> {
+  private catalog?: Promise<Catalog>;
+  /** The instance's settings, for the query editor's placeholders (what a query inherits). */
+  readonly settings: SAOptions;
+
+  constructor(instanceSettings: DataSourceInstanceSettings<SAOptions>) {
+    super(instanceSettings);
+    this.settings = instanceSettings.jsonData ?? {};
+    this.variables = new SAVariableSupport(this);
+  }
+
+  getDefaultQuery(_: CoreApp): Partial<SAQuery> {
+    return DEFAULT_QUERY;
+  }
+
+  filterQuery(query: SAQuery): boolean {
+    if (query.hide) {
+      return false;
+    }
+    const type = query.queryType ?? 'metrics';
+    return type !== 'metrics' || (query.metrics?.length ?? 0) > 0;
+  }
+
+  applyTemplateVariables(query: SAQuery, scopedVars: ScopedVars): SAQuery {
+    const srv = getTemplateSrv();
+    const out: SAQuery = {
+      ...query,
+      metrics: interpolateList(srv, query.metrics, scopedVars, false),
+      groupBy: interpolateList(srv, query.groupBy, scopedVars, false),
+      dimension: interpolateString(srv, query.dimension, scopedVars),
+      limit: interpolateNumber(srv, query.limit, scopedVars),
+      months: interpolateNumber(srv, query.months, scopedVars),
+    };
+    if (query.filters) {
+      const filters: SAFilters = {};
+      for (const [key, list] of Object.entries(query.filters) as Array<[FilterKey, string[] | undefined]>) {
+        filters[key] = interpolateList(srv, list, scopedVars, true);
+      }
+      out.filters = filters;
+    }
+    if (query.attribution) {
+      out.attribution = {
+        ...query.attribution,
+        windowHours: interpolateNumber(srv, query.attribution.windowHours, scopedVars),
+      };
+    }
+    return out;
+  }
+
+  /** Sends the dashboard's time zone with every query, so buckets are days of the viewer's report zone. */
+  query(request: DataQueryRequest<SAQuery>): Observable<DataQueryResponse> {
+    const timezone = reportTimezone(request.timezone);
+    const targets = timezone ? request.targets.map((t) => (t.timezone ? t : { ...t, timezone })) : request.targets;
+    const answer = super.query({ ...request, targets });
+    const live = targets.filter((t) => t.queryType === 'live_feed' && t.stream && !t.hide);
+    if (live.length === 0) {
+      return answer;
+    }
+    // The table answers at once (also where Live is unavailable, as in public dashboards); the
+    // stream then appends new orders and cart events as the backend polls them.
+    const streams = live.map((t) =>
+      getGrafanaLiveSrv().getDataStream({
+        key: `${request.requestId}-${t.refId}`,
+        addr: { scope: LiveChannelScope.DataSource, stream: this.uid, path: 'live_feed' },
+        buffer: { maxLength: t.limit ?? QUERY_DEFAULTS.liveFeedLimit },
+      })
+    );
+    return merge(answer, ...streams);
+  }
+
+  /** The metric catalog served by the backend, fetched once per data source instance. */
+  getCatalog(): Promise<Catalog> {
+    if (!this.catalog) {
+      this.catalog = this.getResource<Catalog>('catalog').catch((err: unknown) => {
+        this.catalog = undefined; // let the next editor render retry
+        throw err;
+      });
+    }
+    return this.catalog;
+  }
+
+  /** The distinct values of a dimension in the range, through a `variable` query. */
+  async getDimensionValues(dimension: string, range?: TimeRange): Promise<string[]> {
+    const request: DataQueryRequest<SAQuery> = {
+      requestId: `supportops-analytics-values-${dimension}`,
+      app: CoreApp.Unknown,
+      interval: '1d',
+      intervalMs: 86_400_000,
+      range: range ?? getDefaultTimeRange(),
+      scopedVars: {},
+      targets: [{ refId: 'values', queryType: 'variable', dimension }],
+      timezone: '',
+      startTime: Date.now(),
+    };
+    const response = await lastValueFrom(this.query(request));
+    const error = response.errors?.[0];
+    if (error) {
+      throw new Error(error.message ?? `could not load the values of ${dimension}`);
+    }
+    const field = response.data.length > 0 ? toDataFrame(response.data[0]).fields[0] : undefined;
+    return field ? Array.from(field.values, (v) => String(v)) : [];
+  }
+}
+
+/** Maps Grafana's dashboard time zone to an IANA name; undefined lets the backend use the data source's. */
+export function reportTimezone(tz: string | undefined): string | undefined {
+  switch (tz) {
+    case undefined:
+    case '':
+    case 'default':
+      return undefined;
+    case 'browser':
+      return Intl.DateTimeFormat().resolvedOptions().timeZone;
+    case 'utc':
+    case 'UTC':
+      return 'UTC';
+    default:
+      return tz;
+  }
+}
