@@ -95,3 +95,5 @@ require (
 )
 
 tool github.com/magefile/mage
+
+ignore ./node_modules
