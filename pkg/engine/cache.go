@@ -51,7 +51,18 @@ func (e *Engine) Cached(c *Cache) *Engine {
 	x.helpdesk = cachedHelpdesk{e.helpdesk, c}
 	x.orders = cachedOrders{e.orders, c}
 	x.align = readAlign
+	x.cache = c
 	return &x
+}
+
+// memo computes a value derived from reads once for all the queries sharing the cache (attribution,
+// segments, indexes), or every time without a cache. Its key must name the reads it derives from by
+// ptr: a read made again after the TTL is another read.
+func memo[T any](ctx context.Context, e *Engine, key string, f func(ctx context.Context) (T, error)) (T, error) {
+	if e.cache == nil {
+		return f(ctx)
+	}
+	return cached(ctx, e.cache, key, f)
 }
 
 // widen aligns read bounds outward to the engine's grid.
@@ -147,6 +158,12 @@ func keyOf(parts ...any) string {
 				h.Write([]byte{0})
 			}
 			fmt.Fprintf(&b, "%d:%x", len(v), h.Sum64())
+		case []time.Time:
+			h := fnv.New64a()
+			for _, t := range v {
+				fmt.Fprint(h, t.UnixMicro(), ",")
+			}
+			fmt.Fprintf(&b, "%d:%x", len(v), h.Sum64())
 		default:
 			fmt.Fprint(&b, v)
 		}
@@ -175,7 +192,7 @@ func (h cachedHelpdesk) ReadTickets(ctx context.Context, r store.TicketRead) (*s
 	if r.SurveysFrom != nil {
 		sFrom, sTo = *r.SurveysFrom, *r.SurveysTo
 	}
-	key := keyOf("tickets", r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, sFrom, sTo, r.Messages, r.Participants)
+	key := keyOf("tickets", r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, sFrom, sTo)
 	return cached(ctx, h.c, key, func(ctx context.Context) (*store.Tickets, error) { return h.HelpdeskReader.ReadTickets(ctx, r) })
 }
 
@@ -199,6 +216,11 @@ type cachedOrders struct {
 func (o cachedOrders) ReadOrders(ctx context.Context, r store.OrderRead) (*store.Orders, error) {
 	key := keyOf("orders", r.From, r.To, r.Excluded, r.Currency)
 	return cached(ctx, o.c, key, func(ctx context.Context) (*store.Orders, error) { return o.OrderReader.ReadOrders(ctx, r) })
+}
+
+func (o cachedOrders) ReadCustomerTotals(ctx context.Context, r store.TotalsRead) (*store.Totals, error) {
+	key := keyOf("totals", r.Keys, r.Before, r.Excluded, r.Currency, r.Tags)
+	return cached(ctx, o.c, key, func(ctx context.Context) (*store.Totals, error) { return o.OrderReader.ReadCustomerTotals(ctx, r) })
 }
 
 func (o cachedOrders) ReadLines(ctx context.Context, r store.OrderRead, orders *store.Orders) (*store.Lines, error) {

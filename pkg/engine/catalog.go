@@ -236,17 +236,17 @@ var Catalog = []*Metric{
 	{Key: "billable_tickets", DisplayName: "Billable tickets", Family: "tickets", Unit: unitShort, Store: "helpdesk", TimeBasis: "ticket created_at",
 		Description: "Tickets created in the range that received at least one message from an agent, a bot or a rule.",
 		parts: []part{messagesPart(basisCreated, func(d *dataset, i int, a *acc) {
-			addIf(d.tickets.Flags[i]&(flagAgent|flagBot|flagRule) != 0, a)
+			addIf(d.msgs.flags[i]&(flagAgent|flagBot|flagRule) != 0, a)
 		})}, value: count},
 	{Key: "automation_rate", DisplayName: "Automation rate", Family: "tickets", Unit: unitPercent, Store: "helpdesk", TimeBasis: "ticket closed_at",
 		Description: "Closed tickets answered only by bots or rules (at least one such message, no agent message) / closed tickets.",
 		parts: []part{messagesPart(basisClosed, func(d *dataset, i int, a *acc) {
-			f := d.tickets.Flags[i]
+			f := d.msgs.flags[i]
 			addIf(f&(flagBot|flagRule) != 0 && f&flagAgent == 0, a)
 		}), closedTickets}, value: ratioN},
 	{Key: "bot_response_rate", DisplayName: "Bot response rate", Family: "tickets", Unit: unitPercent, Store: "helpdesk", TimeBasis: "ticket closed_at",
 		Description: "Closed tickets with at least one bot message / closed tickets.",
-		parts: []part{messagesPart(basisClosed, func(d *dataset, i int, a *acc) { addIf(d.tickets.Flags[i]&flagBot != 0, a) }),
+		parts: []part{messagesPart(basisClosed, func(d *dataset, i int, a *acc) { addIf(d.msgs.flags[i]&flagBot != 0, a) }),
 			closedTickets}, value: ratioN},
 	{Key: "engagement_rate", DisplayName: "Engagement rate", Family: "tickets", Unit: unitPercent, Store: "helpdesk", TimeBasis: "ticket created_at / displayed_at",
 		Description: "Chat tickets created in the range / chat-widget displays in the range (needs the optional chat_displays relation).",

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -24,12 +25,13 @@ type needs struct {
 	pairs           bool
 	surveys         bool
 	displays        bool
-	orders          bool
+	orders          bool // the orders themselves (pairs alone stream them)
 	lines           bool
 	ticketSegments  bool
 	orderHistory    bool // first-order-ever and order segments
 	participants    bool
-	messages        bool // the tickets' message summary
+	// The message summaries of the tickets created, or closed, in range.
+	messagesCreated, messagesClosed bool
 }
 
 func (n *needs) addFacts(f factKind, b basis) {
@@ -53,7 +55,8 @@ func (n *needs) addFacts(f factKind, b basis) {
 	}
 }
 
-// dataset holds everything read for one range, and what is derived from it.
+// dataset holds everything read for one range, and what is derived from it. Reads and what is derived
+// from them alone are shared with the other queries through the cache: never modified.
 type dataset struct {
 	e        *Engine
 	opts     options
@@ -61,24 +64,24 @@ type dataset struct {
 	now      int64
 
 	tickets   *store.Tickets
-	ticketIdx map[string]int32
+	msgs      *ticketMessages // nil unless messages were read
 	surveys   *store.Surveys
 	surveyTkt []int32
 	displays  *store.Displays
-	orders    *store.Orders
+	orders    *store.Orders // nil unless needs.orders
 	lines     *store.Lines
 	history   *store.History
 	vipTagged map[string]bool
 
-	pairs     pairs
+	pairs     *pairs
 	ticketSeg []int8
 	orderSeg  []int8
 	orderNew  []bool
-	excluded  map[string]int // unconvertible orders in range by currency
+	unconv    *unconverted // orders left out for their currency
+	rates     bool         // the order store has exchange_rates
 
 	mu    sync.Mutex
 	reads []string // what was read, for ExecutedQueryString
-	rates bool     // the order store has exchange_rates
 }
 
 // load reads what n asks for over [from, to).
@@ -91,90 +94,131 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 		w = o.window
 		n.created = true
 	}
-	if n.pairs || n.orders || n.ticketSegments {
-		n.orders = n.orders || n.pairs || n.ticketSegments
+	n.orders = n.orders || n.ticketSegments
+	if e.cache != nil {
+		// The queries of a dashboard ask for different subsets of the same rows: with a cache they all
+		// read the same superset, once. Every computation keeps its own rows in Go.
+		w = o.window
 	}
 	helpdesk := n.created || n.closed || n.surveys || n.pairs
-	var wg sync.WaitGroup
-	var errs [3]error
+	// Orders read at once, beside the helpdesk, unless ticket segments need the tickets' instants first.
+	early := n.orders && !n.ticketSegments
+	var g group
 	if helpdesk {
-		tr := store.TicketRead{CreatedFrom: from, CreatedTo: from, ClosedFrom: from, ClosedTo: from, Participants: n.participants, Messages: n.messages || n.participants}
-		if n.created {
-			tr.CreatedFrom, tr.CreatedTo = from.Add(-w), to.Add(w)
-		}
-		if n.closed {
-			tr.ClosedTo = to
-		}
-		if n.surveys {
-			tr.SurveysFrom, tr.SurveysTo = &from, &to
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			d.tickets, errs[0] = e.helpdesk.ReadTickets(ctx, tr)
+		tr := e.ticketRead(from, to, w, n)
+		g.run(func() (err error) {
+			d.tickets, err = e.helpdesk.ReadTickets(ctx, tr)
 			d.read("tickets created %s, closed %s%s", span(tr.CreatedFrom, tr.CreatedTo), span(tr.ClosedFrom, tr.ClosedTo),
-				map[bool]string{true: ", surveyed in range", false: ""}[n.surveys])
-		}()
+				map[bool]string{true: ", surveyed in range", false: ""}[tr.SurveysFrom != nil])
+			return err
+		})
 	}
 	if n.surveys {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			d.surveys, errs[1] = e.helpdesk.ReadSurveys(ctx, from, to)
+		g.run(func() (err error) {
+			d.surveys, err = e.helpdesk.ReadSurveys(ctx, from, to)
 			d.read("csat_responses sent or answered %s", span(from, to))
-		}()
+			return err
+		})
 	}
 	if n.displays {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			d.displays, errs[2] = e.helpdesk.ReadDisplays(ctx, from, to)
+		g.run(func() (err error) {
+			d.displays, err = e.helpdesk.ReadDisplays(ctx, from, to)
 			d.read("chat_displays %s", span(from, to))
-		}()
+			return err
+		})
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
+	if early {
+		g.run(func() error { return d.loadOrders(ctx, from.Add(-w), to.Add(w), n) })
 	}
-	if d.tickets != nil {
-		d.ticketIdx = make(map[string]int32, d.tickets.Len())
-		for i, id := range d.tickets.ID {
-			d.ticketIdx[id] = int32(i)
-		}
+	if err := g.wait(); err != nil {
+		return nil, err
 	}
-	if d.surveys != nil {
-		d.surveyTkt = make([]int32, len(d.surveys.Ticket))
-		for i, id := range d.surveys.Ticket {
-			t, ok := d.ticketIdx[id]
-			if !ok {
-				t = -1
-			}
-			d.surveyTkt[i] = t
-		}
+	// What needs the tickets: their messages, the orders credited to them, their segments.
+	if n.messagesCreated || n.messagesClosed || n.participants {
+		g.run(func() error { return d.loadMessages(ctx, from, to, n) })
 	}
-	if n.orders {
-		if err := d.loadOrders(ctx, from, to, w, n); err != nil {
-			return nil, err
-		}
+	if n.surveys {
+		g.run(func() (err error) { d.surveyTkt, err = d.surveyTickets(ctx); return err })
+	}
+	if n.orders && !early {
+		g.run(func() error {
+			lo, hi := d.instantBounds(from.Add(-w), to.Add(w))
+			return d.loadOrders(ctx, lo, hi, n)
+		})
+	}
+	if err := g.wait(); err != nil {
+		return nil, err
 	}
 	if n.pairs {
-		d.attribute()
+		if err := d.attribute(ctx, from.Add(-w), to.Add(w)); err != nil {
+			return nil, err
+		}
 	}
 	if n.ticketSegments {
-		d.segmentTickets()
+		if err := d.segmentTickets(ctx); err != nil {
+			return nil, err
+		}
 	}
 	if n.orderHistory {
-		d.classifyOrders()
+		if err := d.classifyOrders(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return d, nil
 }
 
+// ticketRead is the ticket read of a computation: those it needs, or with a cache the superset every
+// computation of the range may need (window-widened creations, closings, surveys).
+func (e *Engine) ticketRead(from, to time.Time, w time.Duration, n needs) store.TicketRead {
+	tr := store.TicketRead{CreatedFrom: from, CreatedTo: from, ClosedFrom: from, ClosedTo: from}
+	if n.created || e.cache != nil {
+		tr.CreatedFrom, tr.CreatedTo = from.Add(-w), to.Add(w)
+	}
+	if n.closed || e.cache != nil {
+		tr.ClosedTo = to
+	}
+	if n.surveys || e.cache != nil {
+		tr.SurveysFrom, tr.SurveysTo = &from, &to
+	}
+	return tr
+}
+
+// group runs functions concurrently and returns the first error.
+type group struct {
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	errs error
+}
+
+func (g *group) run(f func() error) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		if err := f(); err != nil {
+			g.mu.Lock()
+			if g.errs == nil {
+				g.errs = err
+			}
+			g.mu.Unlock()
+		}
+	}()
+}
+
+func (g *group) wait() error {
+	g.wg.Wait()
+	err := g.errs
+	g.errs = nil
+	return err
+}
+
+// read notes what was read. Reads run concurrently: the list is kept sorted, so that the same query
+// always tells the same story.
 func (d *dataset) read(format string, args ...any) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.reads = append(d.reads, fmt.Sprintf(format, args...))
+	s := fmt.Sprintf(format, args...)
+	i, _ := slices.BinarySearch(d.reads, s)
+	d.reads = slices.Insert(d.reads, i, s)
 }
 
 func span(from, to time.Time) string {
@@ -184,23 +228,117 @@ func span(from, to time.Time) string {
 	return "[" + from.UTC().Format(time.RFC3339) + ", " + to.UTC().Format(time.RFC3339) + ")"
 }
 
-// loadOrders reads the orders the computation needs: the range, widened by the attribution window on
-// both sides for attribution and to every instant a ticket's segment is judged at; plus each
-// customer's history before that.
-func (d *dataset) loadOrders(ctx context.Context, from, to time.Time, w time.Duration, n needs) error {
-	e := d.e
-	lo, hi := from.Add(-w), to.Add(w)
-	if n.ticketSegments && d.tickets != nil {
-		for i := range d.tickets.ID {
-			at := time.UnixMicro(d.ticketInstant(i))
-			if at.Before(lo) {
-				lo = at
-			}
-			if !at.Before(hi) {
-				hi = at.Add(time.Microsecond)
+// ptr names a read in a cache key: values derived from a read are only valid for that very read.
+func ptr(v any) string { return fmt.Sprintf("%p", v) }
+
+// ticketIndex finds a ticket of the read by id.
+func (d *dataset) ticketIndex(ctx context.Context) (*store.StringIndex, error) {
+	t := d.tickets
+	return memo(ctx, d.e, keyOf("ticket index", ptr(t)), func(context.Context) (*store.StringIndex, error) {
+		return t.ID.Index(), nil
+	})
+}
+
+// surveyTickets maps each survey to its ticket in the ticket read (-1: not read).
+func (d *dataset) surveyTickets(ctx context.Context) ([]int32, error) {
+	idx, err := d.ticketIndex(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s := d.surveys
+	return memo(ctx, d.e, keyOf("survey tickets", ptr(s), ptr(d.tickets)), func(context.Context) ([]int32, error) {
+		out := make([]int32, len(s.Ticket))
+		for i, id := range s.Ticket {
+			out[i] = idx.LookupString(id)
+		}
+		return out, nil
+	})
+}
+
+// ticketMessages are message summaries by ticket index of a ticket read.
+type ticketMessages struct {
+	firstReply []int64
+	flags      []uint8
+	read       *store.Messages
+	row        []int32 // ticket index -> row of read, -1 none
+}
+
+func (m *ticketMessages) participants(ti int32) []int32 {
+	if r := m.row[ti]; r >= 0 {
+		return m.read.Participants(int(r))
+	}
+	return nil
+}
+
+// loadMessages reads the message summaries of the tickets created or closed in range, or surveyed
+// with their participants; each read once per ticket read.
+func (d *dataset) loadMessages(ctx context.Context, from, to time.Time, n needs) error {
+	r := store.MessageRead{TicketRead: store.TicketRead{CreatedFrom: from, CreatedTo: from, ClosedFrom: from, ClosedTo: from},
+		Participants: n.participants}
+	if n.messagesCreated {
+		r.CreatedTo = to
+	}
+	if n.messagesClosed {
+		r.ClosedTo = to
+	}
+	if n.participants {
+		r.SurveysFrom, r.SurveysTo = &from, &to
+	}
+	idx, err := d.ticketIndex(ctx)
+	if err != nil {
+		return err
+	}
+	t := d.tickets
+	key := keyOf("messages", r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, r.SurveysFrom != nil, r.Participants, ptr(t))
+	d.msgs, err = memo(ctx, d.e, key, func(ctx context.Context) (*ticketMessages, error) {
+		m, err := d.e.helpdesk.ReadMessages(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		out := &ticketMessages{firstReply: make([]int64, t.Len()), flags: make([]uint8, t.Len())}
+		for i := range out.firstReply {
+			out.firstReply[i] = store.Null
+		}
+		if r.Participants {
+			out.read, out.row = m, make([]int32, t.Len())
+			for i := range out.row {
+				out.row[i] = -1
 			}
 		}
+		for i := range m.Len() {
+			ti := idx.LookupString(m.Ticket.At(i))
+			if ti < 0 {
+				continue // a ticket created since the ticket read
+			}
+			out.firstReply[ti], out.flags[ti] = m.FirstReply[i], m.Flags[i]
+			if out.row != nil {
+				out.row[ti] = int32(i)
+			}
+		}
+		return out, nil
+	})
+	d.read("messages of the tickets created %s, closed %s%s", span(r.CreatedFrom, r.CreatedTo), span(r.ClosedFrom, r.ClosedTo),
+		map[bool]string{true: ", surveyed in range, with participants", false: ""}[r.Participants])
+	return err
+}
+
+// instantBounds widens [lo, hi) to every instant a ticket's segment is judged at.
+func (d *dataset) instantBounds(lo, hi time.Time) (time.Time, time.Time) {
+	if d.tickets == nil {
+		return lo, hi
 	}
+	l, h := lo.UnixMicro(), hi.UnixMicro()
+	for i := range d.tickets.Len() {
+		at := d.ticketInstant(i)
+		l, h = min(l, at), max(h, at+1)
+	}
+	return time.UnixMicro(l).UTC(), time.UnixMicro(h).UTC()
+}
+
+// loadOrders reads the orders of [lo, hi), and each customer's history before lo when segments or
+// first orders need it.
+func (d *dataset) loadOrders(ctx context.Context, lo, hi time.Time, n needs) error {
+	e := d.e
 	r := store.OrderRead{From: lo, To: hi, Excluded: e.settings.ExcludedStatuses, Currency: e.settings.Currency}
 	var err error
 	if d.orders, err = e.orders.ReadOrders(ctx, r); err != nil {
@@ -213,13 +351,14 @@ func (d *dataset) loadOrders(ctx context.Context, from, to time.Time, w time.Dur
 		}
 		d.read("order_lines of those orders")
 	}
-	if d.rates, err = e.orders.Has(ctx, "exchange_rates"); err != nil {
+	if err := d.readRates(ctx); err != nil {
 		return err
 	}
-	d.excluded = map[string]int{}
-	for i, a := range d.orders.Amount {
-		if a == store.Null && d.orders.Created[i] >= d.from && d.orders.Created[i] < d.to {
-			d.excluded[d.nameOr(d.orders.Currencies, d.orders.Currency[i])]++
+	o := d.orders
+	d.unconv = &unconverted{currencies: o.Currencies}
+	for i, a := range o.Amount {
+		if a == store.Null {
+			d.unconv.add(o.Created[i], o.Currency[i])
 		}
 	}
 	if !n.ticketSegments && !n.orderHistory {
@@ -234,7 +373,7 @@ func (d *dataset) loadOrders(ctx context.Context, from, to time.Time, w time.Dur
 		}
 	}
 	if n.orderHistory {
-		for _, k := range d.orders.Customers.Values {
+		for _, k := range o.Customers.Values {
 			keys[k] = struct{}{}
 		}
 	}
@@ -247,12 +386,23 @@ func (d *dataset) loadOrders(ctx context.Context, from, to time.Time, w time.Dur
 		return err
 	}
 	d.read("order history before %s of %d customers", lo.UTC().Format(time.RFC3339), len(list))
-	if len(e.settings.VIPTags) > 0 && (n.ticketSegments || n.orderHistory) {
-		if d.vipTagged, err = e.orders.ReadTaggedCustomers(ctx, e.settings.VIPTags); err != nil {
-			return err
-		}
-		d.read("customers tagged %s", strings.Join(e.settings.VIPTags, ", "))
+	return d.readVIPTags(ctx)
+}
+
+func (d *dataset) readRates(ctx context.Context) (err error) {
+	d.rates, err = d.e.orders.Has(ctx, "exchange_rates")
+	return err
+}
+
+func (d *dataset) readVIPTags(ctx context.Context) (err error) {
+	tags := d.e.settings.VIPTags
+	if len(tags) == 0 {
+		return nil
 	}
+	if d.vipTagged, err = d.e.orders.ReadTaggedCustomers(ctx, tags); err != nil {
+		return err
+	}
+	d.read("customers tagged %s", strings.Join(tags, ", "))
 	return nil
 }
 
@@ -271,15 +421,36 @@ func (d *dataset) ticketInstant(i int) int64 {
 	return d.tickets.Created[i]
 }
 
-// excludedNotice says which orders were left out for their currency.
+// unconverted are the orders whose currency could not be converted: their instants and currencies.
+type unconverted struct {
+	at         []int64
+	currency   []int32
+	currencies *store.Dict
+}
+
+func (u *unconverted) add(at int64, currency int32) {
+	u.at = append(u.at, at)
+	u.currency = append(u.currency, currency)
+}
+
+// excludedNotice says which orders of the range were left out for their currency.
 func (d *dataset) excludedNotice() string {
-	if len(d.excluded) == 0 {
+	if d.unconv == nil {
 		return ""
 	}
+	excluded := map[string]int{}
 	total := 0
+	for i, at := range d.unconv.at {
+		if at >= d.from && at < d.to {
+			excluded[d.nameOr(d.unconv.currencies, d.unconv.currency[i])]++
+			total++
+		}
+	}
+	if total == 0 {
+		return ""
+	}
 	var curs []string
-	for c, n := range d.excluded {
-		total += n
+	for c, n := range excluded {
 		curs = append(curs, fmt.Sprintf("%s (%d)", c, n))
 	}
 	sort.Strings(curs)

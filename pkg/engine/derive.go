@@ -1,84 +1,179 @@
 package engine
 
 import (
+	"cmp"
+	"context"
+	"slices"
 	"sort"
+	"strings"
+	"time"
 
 	"github.com/supportops/grafana-support-analytics/pkg/store"
 )
 
 // pairs are the credited (ticket, order) pairs: each eligible order credited to at most one ticket.
 type pairs struct {
-	ticket []int32
-	order  []int32
+	ticket []int32 // index in the ticket read
+	amount []int64 // the order's amount
+	at     []int64 // the order's creation
+	unconv *unconverted
 }
 
-// ticketsByCustomer returns, per ticket-side customer id, the ticket indexes sorted by (created_at, id).
-func (d *dataset) ticketsByCustomer() [][]int32 {
-	t := d.tickets
-	by := make([][]int32, len(t.Customers.Values))
-	for i, c := range t.Customer {
-		if c >= 0 {
-			by[c] = append(by[c], int32(i))
+func (p *pairs) add(ticket int32, amount, at int64) {
+	p.ticket = append(p.ticket, ticket)
+	p.amount = append(p.amount, amount)
+	p.at = append(p.at, at)
+}
+
+// groupBy lists the rows of each key, keys in [0, n) (-1: none): rows of key k are
+// list[start[k]:start[k+1]], in row order. One slice for all keys instead of one per key.
+func groupBy(n int, keyOf []int32, keep func(i int) bool) (start, list []int32) {
+	start = make([]int32, n+1)
+	for i, k := range keyOf {
+		if k >= 0 && keep(i) {
+			start[k+1]++
 		}
 	}
-	for _, list := range by {
-		sort.Slice(list, func(a, b int) bool {
-			x, y := list[a], list[b]
-			if t.Created[x] != t.Created[y] {
-				return t.Created[x] < t.Created[y]
+	for k := range n {
+		start[k+1] += start[k]
+	}
+	list = make([]int32, start[n])
+	next := append([]int32(nil), start[:n]...)
+	for i, k := range keyOf {
+		if k >= 0 && keep(i) {
+			list[next[k]] = int32(i)
+			next[k]++
+		}
+	}
+	return start, list
+}
+
+// timelines sorts each key's rows by (created, id).
+func timelines(start, list []int32, created []int64, ids *store.Strings) {
+	byTime := func(x, y int32) int {
+		if c := cmp.Compare(created[x], created[y]); c != 0 {
+			return c
+		}
+		return strings.Compare(ids.At(int(x)), ids.At(int(y)))
+	}
+	for k := range len(start) - 1 {
+		rows := list[start[k]:start[k+1]]
+		if len(rows) > 1 && !slices.IsSortedFunc(rows, byTime) {
+			slices.SortFunc(rows, byTime)
+		}
+	}
+}
+
+// attributor credits orders to the tickets of a read (SPEC 5.2). A ticket t matches order o of the same
+// customer when t.created_at <= o.created_at < t.created_at + window; last_touch takes the latest such
+// ticket (ties: greatest id), first_touch the earliest (ties: smallest id). Every ticket read takes
+// part, whatever the query's filters.
+type attributor struct {
+	start, list []int32 // per ticket customer, its tickets by (created_at, id)
+	created     []int64 // created[k] is the creation of ticket list[k]: searched without jumping around
+	w           int64
+	first       bool
+}
+
+func newAttributor(t *store.Tickets, window time.Duration, model string) *attributor {
+	a := &attributor{w: window.Microseconds(), first: model == "first_touch"}
+	a.start, a.list = groupBy(len(t.Customers.Values), t.Customer, func(int) bool { return true })
+	timelines(a.start, a.list, t.Created, &t.ID)
+	a.created = make([]int64, len(a.list))
+	for k, ti := range a.list {
+		a.created[k] = t.Created[ti]
+	}
+	return a
+}
+
+// credit returns the ticket an order of ticket-side customer c created at `at` is credited to, or -1.
+func (a *attributor) credit(c int32, at int64) int32 {
+	if c < 0 {
+		return -1
+	}
+	lo, hi := a.start[c], a.start[c+1]
+	list, created := a.list[lo:hi], a.created[lo:hi]
+	if a.first {
+		// the earliest ticket with created + w > at
+		k := sort.Search(len(list), func(j int) bool { return created[j]+a.w > at })
+		if k == len(list) || created[k] > at {
+			return -1
+		}
+		return list[k]
+	}
+	// the latest ticket with created <= at
+	k := sort.Search(len(list), func(j int) bool { return created[j] > at }) - 1
+	if k < 0 || created[k]+a.w <= at {
+		return -1
+	}
+	return list[k]
+}
+
+// attribute credits the eligible orders of [lo, hi) to the tickets read: from the orders read when
+// there are, else streaming them from the store, keeping only the credited ones.
+func (d *dataset) attribute(ctx context.Context, lo, hi time.Time) error {
+	t, o, e := d.tickets, d.orders, d.e
+	model, window := d.opts.model, d.opts.window
+	var err error
+	if o != nil {
+		key := keyOf("pairs", ptr(t), ptr(o), model, window)
+		d.pairs, err = memo(ctx, e, key, func(context.Context) (*pairs, error) {
+			a := newAttributor(t, window, model)
+			toTicket := make([]int32, len(o.Customers.Values)) // order-side customer -> ticket-side
+			for c, k := range o.Customers.Values {
+				toTicket[c] = t.Customers.Lookup(k)
 			}
-			return t.ID[x] < t.ID[y]
+			p := &pairs{}
+			for i, c := range o.Customer {
+				if o.Amount[i] == store.Null || c < 0 {
+					continue
+				}
+				if ti := a.credit(toTicket[c], o.Created[i]); ti >= 0 {
+					p.add(ti, o.Amount[i], o.Created[i])
+				}
+			}
+			return p, nil
 		})
+		return err
 	}
-	return by
-}
-
-// attribute credits each eligible order to at most one matching ticket (SPEC 5.2). A ticket t matches
-// order o of the same customer when t.created_at <= o.created_at < t.created_at + window; last_touch
-// takes the latest such ticket (ties: greatest id), first_touch the earliest (ties: smallest id).
-// Every ticket read takes part, whatever the query's filters.
-func (d *dataset) attribute() {
-	t, o := d.tickets, d.orders
-	by := d.ticketsByCustomer()
-	w := d.opts.window.Microseconds()
-	first := d.opts.model == "first_touch"
-	for oi := range o.ID {
-		if o.Amount[oi] == store.Null || o.Customer[oi] < 0 {
-			continue
-		}
-		tc := t.Customers.Lookup(o.Customers.Values[o.Customer[oi]])
-		if tc < 0 {
-			continue
-		}
-		list, at := by[tc], o.Created[oi]
-		var k int
-		if first {
-			// the earliest ticket with created + w > at
-			k = sort.Search(len(list), func(j int) bool { return t.Created[list[j]]+w > at })
-			if k == len(list) || t.Created[list[k]] > at {
-				continue
+	r := store.OrderRead{From: lo, To: hi, Excluded: e.settings.ExcludedStatuses, Currency: e.settings.Currency}
+	key := keyOf("pairs", ptr(t), r.From, r.To, r.Excluded, r.Currency, model, window)
+	d.pairs, err = memo(ctx, e, key, func(ctx context.Context) (*pairs, error) {
+		a := newAttributor(t, window, model)
+		customers := t.Customers.Index()
+		p := &pairs{unconv: &unconverted{currencies: store.NewDict()}}
+		err := e.orders.ScanOrders(ctx, r, func(_ []byte, x store.Order) error {
+			if x.Amount == store.Null {
+				p.unconv.add(x.Created, p.unconv.currencies.ID(string(x.Currency)))
+				return nil
 			}
-		} else {
-			// the latest ticket with created <= at
-			k = sort.Search(len(list), func(j int) bool { return t.Created[list[j]] > at }) - 1
-			if k < 0 || t.Created[list[k]]+w <= at {
-				continue
+			if x.Customer == nil {
+				return nil
 			}
-		}
-		d.pairs.ticket = append(d.pairs.ticket, list[k])
-		d.pairs.order = append(d.pairs.order, int32(oi))
+			if ti := a.credit(customers.Lookup(x.Customer), x.Created); ti >= 0 {
+				p.add(ti, x.Amount, x.Created)
+			}
+			return nil
+		})
+		return p, err
+	})
+	if err != nil {
+		return err
 	}
+	d.read("orders %s, credited to the tickets read", span(lo, hi))
+	d.unconv = d.pairs.unconv
+	return d.readRates(ctx)
 }
 
 // pairTime is the instant a pair is dated by: its ticket's creation or its order's (dateBasis).
 func (d *dataset) pairTime(i int) int64 {
 	if d.opts.dateBasis == "order" {
-		return d.orders.Created[d.pairs.order[i]]
+		return d.pairs.at[i]
 	}
 	return d.tickets.Created[d.pairs.ticket[i]]
 }
 
-func (d *dataset) pairAmount(i int) int64 { return d.orders.Amount[d.pairs.order[i]] }
+func (d *dataset) pairAmount(i int) int64 { return d.pairs.amount[i] }
 
 // Segments (SPEC 5.4).
 const (
@@ -92,31 +187,18 @@ const (
 var segmentNames = [...]string{"unidentified", "prospect", "new_buyer", "returning", "vip"}
 
 // orderTimelines returns, per order-side customer id, its eligible orders (convertible amount)
-// sorted by (created_at, id).
-func (d *dataset) orderTimelines() [][]int32 {
+// sorted by (created_at, id): those of customer c are list[start[c]:start[c+1]].
+func (d *dataset) orderTimelines() (start, list []int32) {
 	o := d.orders
-	by := make([][]int32, len(o.Customers.Values))
-	for i, c := range o.Customer {
-		if c >= 0 && o.Amount[i] != store.Null {
-			by[c] = append(by[c], int32(i))
-		}
-	}
-	for _, list := range by {
-		sort.Slice(list, func(a, b int) bool {
-			x, y := list[a], list[b]
-			if o.Created[x] != o.Created[y] {
-				return o.Created[x] < o.Created[y]
-			}
-			return o.ID[x] < o.ID[y]
-		})
-	}
-	return by
+	start, list = groupBy(len(o.Customers.Values), o.Customer, func(i int) bool { return o.Amount[i] != store.Null })
+	timelines(start, list, o.Created, &o.ID)
+	return start, list
 }
 
 // segmentOf applies the segment rules to a customer's eligible orders so far.
-func (d *dataset) segmentOf(key string, count int64, spent int64) int8 {
+func (d *dataset) segmentOf(tagged bool, count int64, spent int64) int8 {
 	s := d.e.settings
-	if d.vipTagged[key] || (s.VIPMinSpent > 0 && spent >= s.VIPMinSpent) ||
+	if tagged || (s.VIPMinSpent > 0 && spent >= s.VIPMinSpent) ||
 		(s.VIPMinOrders > 0 && count >= int64(s.VIPMinOrders)) {
 		return segVIP
 	}
@@ -142,54 +224,72 @@ func (d *dataset) prior(key string) (count, spent int64) {
 
 // segmentTickets judges each ticket's segment as of its closing (or creation while open), counting
 // only the eligible orders created before that instant.
-func (d *dataset) segmentTickets() {
+func (d *dataset) segmentTickets(ctx context.Context) (err error) {
 	t, o := d.tickets, d.orders
-	lines := d.orderTimelines()
-	d.ticketSeg = make([]int8, t.Len())
-	for i, c := range t.Customer {
-		if c < 0 {
-			d.ticketSeg[i] = segUnidentified
-			continue
-		}
-		key := t.Customers.Values[c]
-		count, spent := d.prior(key)
-		if oc := o.Customers.Lookup(key); oc >= 0 {
-			at := d.ticketInstant(i)
-			for _, oi := range lines[oc] {
-				if o.Created[oi] >= at {
-					break
-				}
-				count++
-				spent += o.Amount[oi]
+	key := keyOf("ticket segments", ptr(t), ptr(o), ptr(d.history), ptr(d.vipTagged))
+	d.ticketSeg, err = memo(ctx, d.e, key, func(context.Context) ([]int8, error) {
+		start, list := d.orderTimelines()
+		seg := make([]int8, t.Len())
+		for i, c := range t.Customer {
+			if c < 0 {
+				seg[i] = segUnidentified
+				continue
 			}
+			key := t.Customers.Values[c]
+			count, spent := d.prior(key)
+			if oc := o.Customers.Lookup(key); oc >= 0 {
+				at := d.ticketInstant(i)
+				for _, oi := range list[start[oc]:start[oc+1]] {
+					if o.Created[oi] >= at {
+						break
+					}
+					count++
+					spent += o.Amount[oi]
+				}
+			}
+			seg[i] = d.segmentOf(d.vipTagged[key], count, spent)
 		}
-		d.ticketSeg[i] = d.segmentOf(key, count, spent)
-	}
+		return seg, nil
+	})
+	return err
+}
+
+// orderClasses are, per order, whether it is its customer's first eligible order ever, and its segment.
+type orderClasses struct {
+	isNew   []bool
+	segment []int8
 }
 
 // classifyOrders marks each order new (its customer's first eligible order ever) or returning, and
 // judges its segment as of the order, the order itself included. An order without customer is a new
 // customer's order: nothing links it to an earlier one.
-func (d *dataset) classifyOrders() {
+func (d *dataset) classifyOrders(ctx context.Context) error {
 	o := d.orders
-	lines := d.orderTimelines()
-	d.orderNew = make([]bool, o.Len())
-	d.orderSeg = make([]int8, o.Len())
-	for i, c := range o.Customer {
-		if c < 0 {
-			d.orderNew[i], d.orderSeg[i] = true, segUnidentified
+	key := keyOf("order classes", ptr(o), ptr(d.history), ptr(d.vipTagged))
+	c, err := memo(ctx, d.e, key, func(context.Context) (*orderClasses, error) {
+		start, list := d.orderTimelines()
+		c := &orderClasses{isNew: make([]bool, o.Len()), segment: make([]int8, o.Len())}
+		for i, cust := range o.Customer {
+			if cust < 0 {
+				c.isNew[i], c.segment[i] = true, segUnidentified
+			}
 		}
-	}
-	for c, list := range lines {
-		key := o.Customers.Values[c]
-		count, spent := d.prior(key)
-		for pos, oi := range list {
-			count++
-			spent += o.Amount[oi]
-			d.orderNew[oi] = count == 1 && pos == 0
-			d.orderSeg[oi] = d.segmentOf(key, count, spent)
+		for cust, key := range o.Customers.Values {
+			count, spent := d.prior(key)
+			for pos, oi := range list[start[cust]:start[cust+1]] {
+				count++
+				spent += o.Amount[oi]
+				c.isNew[oi] = count == 1 && pos == 0
+				c.segment[oi] = d.segmentOf(d.vipTagged[key], count, spent)
+			}
 		}
+		return c, nil
+	})
+	if err != nil {
+		return err
 	}
+	d.orderNew, d.orderSeg = c.isNew, c.segment
+	return nil
 }
 
 func (d *dataset) orderIsNew(i int) bool { return d.orderNew[i] }
@@ -206,11 +306,15 @@ func (d *dataset) orderCustomer(i int) int32 {
 // First response and SLA (SPEC 5.1).
 
 func (d *dataset) firstResponse(i int) (int64, bool) {
-	t := d.tickets
-	if t.Flags[i]&flagOut != 0 || t.FirstReply[i] == store.Null {
+	return firstResponse(d.msgs.flags[i], d.msgs.firstReply[i], d.tickets.Created[i])
+}
+
+// firstResponse is the time to a ticket's first agent reply; none for an outbound ticket or without one.
+func firstResponse(flags uint8, firstReply, created int64) (int64, bool) {
+	if flags&flagOut != 0 || firstReply == store.Null {
 		return 0, false
 	}
-	return t.FirstReply[i] - t.Created[i], true
+	return firstReply - created, true
 }
 
 func addFirstResponse(d *dataset, i int, a *acc) {
@@ -244,7 +348,7 @@ func (d *dataset) slaTarget(i int) int64 {
 
 func (d *dataset) slaState(i int) int {
 	t := d.tickets
-	if t.Flags[i]&flagOut != 0 {
+	if d.msgs.flags[i]&flagOut != 0 {
 		return slaPending
 	}
 	target := d.slaTarget(i)
@@ -295,7 +399,7 @@ func (d *dataset) rows(f factKind) int {
 	case factTicket:
 		return d.tickets.Len()
 	case factPair:
-		return len(d.pairs.order)
+		return len(d.pairs.ticket)
 	case factSurvey:
 		return len(d.surveys.Ticket)
 	case factDisplay:

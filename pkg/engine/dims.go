@@ -99,10 +99,11 @@ func (d *dataset) ticketResolver(dim string, in *interner) resolver {
 		return single(t.Priorities, t.Priority)
 	case "tag":
 		return func(i int, buf []int32) []int32 {
-			if len(t.Tags[i]) == 0 {
+			tags := t.Tags(i)
+			if len(tags) == 0 {
 				return append(buf, in.id(labelNone))
 			}
-			for _, tag := range t.Tags[i] {
+			for _, tag := range tags {
 				buf = append(buf, in.from(t.TagNames, tag, labelNone))
 			}
 			return buf
@@ -139,11 +140,13 @@ func (d *dataset) surveyResolver(dim string, in *interner) resolver {
 		participants := d.e.settings.CSATCredit == "participants"
 		return func(i int, buf []int32) []int32 {
 			ti := d.surveyTkt[i]
-			if participants && ti >= 0 && len(d.tickets.Participants[ti]) > 0 {
-				for _, a := range d.tickets.Participants[ti] {
-					buf = append(buf, in.from(d.tickets.Agents, a, labelNone))
+			if participants && ti >= 0 {
+				if agents := d.msgs.participants(ti); len(agents) > 0 {
+					for _, a := range agents {
+						buf = append(buf, in.from(d.msgs.read.Agents, a, labelNone))
+					}
+					return buf
 				}
-				return buf
 			}
 			if !participants && s.Agent[i] >= 0 {
 				return append(buf, in.from(s.Agents, s.Agent[i], labelNone))

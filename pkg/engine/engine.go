@@ -17,6 +17,7 @@ import (
 // HelpdeskReader is what the engine reads from the helpdesk store.
 type HelpdeskReader interface {
 	ReadTickets(ctx context.Context, r store.TicketRead) (*store.Tickets, error)
+	ReadMessages(ctx context.Context, r store.MessageRead) (*store.Messages, error)
 	ReadSurveys(ctx context.Context, from, to time.Time) (*store.Surveys, error)
 	ReadDisplays(ctx context.Context, from, to time.Time) (*store.Displays, error)
 	ReadTicketValues(ctx context.Context, dim string, from, to time.Time) ([]string, error)
@@ -28,6 +29,8 @@ type HelpdeskReader interface {
 // OrderReader is what the engine reads from the order store.
 type OrderReader interface {
 	ReadOrders(ctx context.Context, r store.OrderRead) (*store.Orders, error)
+	ScanOrders(ctx context.Context, r store.OrderRead, f func(id []byte, o store.Order) error) error
+	ReadCustomerTotals(ctx context.Context, r store.TotalsRead) (*store.Totals, error)
 	ReadHistory(ctx context.Context, before time.Time, keys, excluded []string, currency string) (*store.History, error)
 	ReadLines(ctx context.Context, r store.OrderRead, orders *store.Orders) (*store.Lines, error)
 	ReadTaggedCustomers(ctx context.Context, tags []string) (map[string]bool, error)
@@ -44,6 +47,7 @@ type Engine struct {
 	orders   OrderReader
 	now      func() time.Time
 	align    time.Duration // read bounds grid (with a cache)
+	cache    *readCache    // shares reads and what is derived from them, nil without
 }
 
 // New returns an engine over the two stores with the instance's settings.

@@ -33,10 +33,10 @@ type Group struct {
 	Previous [][]*float64 // with compare: the same, over the previous period
 }
 
-// groupKey addresses one accumulator row: a bucket and up to two dimension values.
-type groupKey struct {
-	bucket int32
-	a, b   int32
+// cell holds the accumulators of one combination of dimension values: accs[bucket*nparts+part].
+type cell struct {
+	a, b int32
+	accs []acc
 }
 
 // aggregation is the computation of a metrics query over one dataset.
@@ -49,8 +49,10 @@ type aggregation struct {
 	interns map[string]*interner
 	allowed map[string]map[int32]bool // filters, as output ids
 	nparts  int
-	offsets []int // first part index of each metric
-	accs    map[groupKey][]acc
+	offsets []int             // first part index of each metric
+	nb      int               // buckets (1 without time)
+	grid    [][]*cell         // by output ids [a][b], grown on demand: no hashing per row
+	cells   []*cell           // in order of creation
 	shift   func(int64) int64 // compared range: see alignment
 }
 
@@ -92,6 +94,7 @@ func (e *Engine) Metrics(ctx context.Context, r Request) (*Result, error) {
 		res.Times = cur.buckets.times
 	}
 	res.Groups = cur.groups()
+	res.capSeries() // limits.go: at most MaxSeries groups, with a notice
 	res.Notices = append(res.Notices, cur.d.notices()...)
 	reads := cur.d.reads
 	if r.Query.Compare != "none" {
@@ -153,7 +156,11 @@ func needsOf(metrics []*Metric, dims []string, o options, csatCredit string) nee
 	for _, m := range metrics {
 		for _, p := range m.parts {
 			n.addFacts(p.facts, p.basis)
-			n.messages = n.messages || p.messages
+			if p.messages && p.basis == basisClosed {
+				n.messagesClosed = true
+			} else if p.messages {
+				n.messagesCreated = true
+			}
 			switch p.facts {
 			case factTicket, factPair, factSurvey:
 				n.ticketSegments = n.ticketSegments || sliced["segment"]
@@ -175,7 +182,7 @@ func (e *Engine) aggregate(ctx context.Context, metrics []*Metric, dims []string
 		return nil, err
 	}
 	ag := &aggregation{d: d, metrics: metrics, dims: dims, byTime: byTime, interns: map[string]*interner{},
-		allowed: map[string]map[int32]bool{}, accs: map[groupKey][]acc{}}
+		allowed: map[string]map[int32]bool{}, nb: 1}
 	for _, dim := range dims {
 		ag.interns[dim] = newInterner()
 	}
@@ -197,6 +204,7 @@ func (e *Engine) aggregate(ctx context.Context, metrics []*Metric, dims []string
 			bf, bt, ag.shift = align.from, align.to, align.shift
 		}
 		ag.buckets = newBuckets(bf, bt, o.interval, o.loc, e.settings.WeekStart)
+		ag.nb = ag.buckets.len()
 	}
 	for _, m := range metrics {
 		ag.offsets = append(ag.offsets, ag.nparts)
@@ -266,15 +274,16 @@ func (ag *aggregation) run() {
 					continue rows
 				}
 			}
-			key := groupKey{}
+			bucket := 0
 			if ag.byTime {
-				key.bucket = int32(ag.bucketOf(at))
+				if bucket = ag.bucketOf(at); bucket < 0 {
+					continue
+				}
 			}
 			va, vb = ag.values(groupers, 0, i, va[:0]), ag.values(groupers, 1, i, vb[:0])
 			for _, a := range va {
 				for _, b := range vb {
-					key.a, key.b = a, b
-					slot := ag.slot(key)
+					slot := ag.cell(a, b).accs[bucket*ag.nparts:]
 					for k, p := range ps.parts {
 						ps.add[k](d, i, &slot[p])
 					}
@@ -312,29 +321,30 @@ func anyIn(vals []int32, set map[int32]bool) bool {
 	return false
 }
 
-func (ag *aggregation) slot(k groupKey) []acc {
-	s, ok := ag.accs[k]
-	if !ok {
-		s = make([]acc, ag.nparts)
-		ag.accs[k] = s
+// cell returns the accumulators of dimension values (a, b), made on first use.
+func (ag *aggregation) cell(a, b int32) *cell {
+	for int(a) >= len(ag.grid) {
+		ag.grid = append(ag.grid, nil)
 	}
-	return s
+	row := ag.grid[a]
+	for int(b) >= len(row) {
+		row = append(row, nil)
+	}
+	ag.grid[a] = row
+	c := row[b]
+	if c == nil {
+		c = &cell{a: a, b: b, accs: make([]acc, ag.nb*ag.nparts)}
+		row[b] = c
+		ag.cells = append(ag.cells, c)
+	}
+	return c
 }
 
 // groups turns the accumulators into values: every group seen, every bucket, zero-filled.
 func (ag *aggregation) groups() []Group {
-	type pair struct{ a, b int32 }
-	seen := map[pair]bool{}
-	var combos []pair
-	for k := range ag.accs {
-		p := pair{k.a, k.b}
-		if !seen[p] {
-			seen[p] = true
-			combos = append(combos, p)
-		}
-	}
+	combos := slices.Clone(ag.cells)
 	if len(ag.dims) == 0 && len(combos) == 0 {
-		combos = append(combos, pair{}) // a total is always one row, zero when nothing happened
+		combos = append(combos, &cell{accs: make([]acc, ag.nb*ag.nparts)}) // a total is always one row, zero when nothing happened
 	}
 	label := func(k int, id int32) string {
 		if k >= len(ag.dims) {
@@ -349,11 +359,7 @@ func (ag *aggregation) groups() []Group {
 		}
 		return label(1, cx.b) < label(1, cy.b)
 	})
-	nb := 1
-	if ag.byTime {
-		nb = ag.buckets.len()
-	}
-	empty := make([]acc, ag.nparts)
+	nb := ag.nb
 	out := make([]Group, 0, len(combos))
 	for _, c := range combos {
 		g := Group{Values: make([][]*float64, len(ag.metrics))}
@@ -363,10 +369,7 @@ func (ag *aggregation) groups() []Group {
 		for mi, m := range ag.metrics {
 			g.Values[mi] = make([]*float64, nb)
 			for bi := 0; bi < nb; bi++ {
-				slot, ok := ag.accs[groupKey{int32(bi), c.a, c.b}]
-				if !ok {
-					slot = empty
-				}
+				slot := c.accs[bi*ag.nparts:]
 				parts := make([]*acc, len(m.parts))
 				for pi := range m.parts {
 					parts[pi] = &slot[ag.offsets[mi]+pi]

@@ -93,23 +93,28 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 	if !slices.Contains(ticketOnly, only) {
 		return nil, queryErr("unknown only %q for tickets: use %s", only, strings.Join(ticketOnly, ", "))
 	}
-	d, err := e.load(ctx, r.From, r.To, o, needs{created: true, pairs: true, orders: true, ticketSegments: true, messages: true})
+	// Segments, scores and first responses are read for the rows shown only, unless filtering or
+	// sorting needs them for all.
+	d, err := e.load(ctx, r.From, r.To, o, needs{created: true, pairs: true, ticketSegments: len(o.filters["segment"]) > 0})
 	if err != nil {
 		return nil, err
 	}
 	t := d.tickets
-	var ids []string
-	for i := range t.ID {
-		if t.Created[i] >= d.from && t.Created[i] < d.to {
-			ids = append(ids, t.ID[i])
+	inRange := func(i int) bool { return t.Created[i] >= d.from && t.Created[i] < d.to }
+	var scores map[string]int16
+	allScores := len(o.filters["score"]) > 0 || only == "rated" || sortBy == "lowest_csat"
+	if allScores {
+		var all []int
+		for i := range t.Len() {
+			if inRange(i) {
+				all = append(all, i)
+			}
+		}
+		if scores, err = d.ticketScores(ctx, all); err != nil {
+			return nil, err
 		}
 	}
-	scores, err := e.helpdesk.ReadTicketScores(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	d.read("latest csat score of %d tickets", len(ids))
-	credited := make([]int64, t.Len())
+	credited := make([]int32, t.Len())
 	revenue := make([]int64, t.Len())
 	for i, ti := range d.pairs.ticket {
 		credited[ti]++
@@ -120,16 +125,15 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 	scoreOK := func(i int) bool { return true }
 	if allowed := o.filters["score"]; len(allowed) > 0 {
 		scoreOK = func(i int) bool {
-			s, ok := scores[t.ID[i]]
+			s, ok := scores[t.ID.At(i)]
 			return ok && slices.Contains(allowed, fmt.Sprint(s))
 		}
 	}
 	var rows []int
-	for i := range t.ID {
-		if t.Created[i] < d.from || t.Created[i] >= d.to || !keep(i) || !scoreOK(i) {
+	for i := range t.Len() {
+		if !inRange(i) || !keep(i) || !scoreOK(i) {
 			continue
 		}
-		_, rated := scores[t.ID[i]]
 		switch only {
 		case "open":
 			if t.Closed[i] != store.Null {
@@ -140,7 +144,7 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 				continue
 			}
 		case "rated":
-			if !rated {
+			if _, rated := scores[t.ID.At(i)]; !rated {
 				continue
 			}
 		}
@@ -150,13 +154,13 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 		if c := cmp.Compare(t.Created[b], t.Created[a]); c != 0 {
 			return c
 		}
-		return cmp.Compare(t.ID[b], t.ID[a])
+		return strings.Compare(t.ID.At(b), t.ID.At(a))
 	}
 	slices.SortFunc(rows, func(a, b int) int {
 		switch sortBy {
 		case "lowest_csat":
-			sa, oka := scores[t.ID[a]]
-			sb, okb := scores[t.ID[b]]
+			sa, oka := scores[t.ID.At(a)]
+			sb, okb := scores[t.ID.At(b)]
 			if oka != okb {
 				if oka {
 					return -1
@@ -178,6 +182,19 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 		tab.Notices = append(tab.Notices, fmt.Sprintf("showing the first %d of %d tickets: raise limit or narrow the filters to see the rest", q.Limit, len(rows)))
 		rows = rows[:q.Limit]
 	}
+	if !allScores {
+		if scores, err = d.ticketScores(ctx, rows); err != nil {
+			return nil, err
+		}
+	}
+	segments, err := d.segmentsOf(ctx, rows)
+	if err != nil {
+		return nil, err
+	}
+	responses, err := d.firstResponses(ctx, rows)
+	if err != nil {
+		return nil, err
+	}
 	agents := newInterner()
 	var (
 		id, channel, project, topic, priority, tags, agent, segment []string
@@ -189,31 +206,26 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 		rev                                                         []float64
 		score                                                       []*int64
 	)
-	for _, i := range rows {
-		id = append(id, t.ID[i])
+	for k, i := range rows {
+		id = append(id, strings.Clone(t.ID.At(i)))
 		created = append(created, time.UnixMicro(t.Created[i]).UTC())
 		closed = append(closed, optTime(t.Closed[i]))
 		channel = append(channel, d.nameOr(t.Channels, t.Channel[i]))
 		project = append(project, d.nameOr(t.Projects, t.Project[i]))
 		topic = append(topic, d.nameOr(t.Topics, t.Topic[i]))
 		priority = append(priority, d.nameOr(t.Priorities, t.Priority[i]))
-		tagNames := make([]string, len(t.Tags[i]))
-		for k, tg := range t.Tags[i] {
-			tagNames[k] = t.TagNames.Values[tg]
+		tagNames := make([]string, 0, len(t.Tags(i)))
+		for _, tg := range t.Tags(i) {
+			tagNames = append(tagNames, t.TagNames.Values[tg])
 		}
 		tags = append(tags, strings.Join(tagNames, ", "))
 		agent = append(agent, agents.values[d.closingAgent(i, agents)])
-		segment = append(segment, segmentNames[d.ticketSeg[i]])
-		if v, ok := d.firstResponse(i); ok {
-			s := float64(v) / 1e6
-			frt = append(frt, &s)
-		} else {
-			frt = append(frt, nil)
-		}
+		segment = append(segment, segmentNames[segments[k]])
+		frt = append(frt, responses[k])
 		converted = append(converted, credited[i] > 0)
-		orders = append(orders, credited[i])
+		orders = append(orders, int64(credited[i]))
 		rev = append(rev, float64(revenue[i])/moneyScale)
-		if s, ok := scores[t.ID[i]]; ok {
+		if s, ok := scores[t.ID.At(i)]; ok {
 			v := int64(s)
 			score = append(score, &v)
 		} else {
@@ -239,6 +251,90 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 	}
 	tab.Executed = fmt.Sprintf("tickets created %s, sorted %s, only %s, limit %d; read: %s", span(r.From, r.To), sortBy, only, q.Limit, strings.Join(d.reads, "; "))
 	return tab, nil
+}
+
+// ticketScores reads the latest CSAT score of the tickets rows.
+func (d *dataset) ticketScores(ctx context.Context, rows []int) (map[string]int16, error) {
+	ids := make([]string, len(rows))
+	for k, i := range rows {
+		ids[k] = d.tickets.ID.At(i)
+	}
+	scores, err := d.e.helpdesk.ReadTicketScores(ctx, ids)
+	d.read("latest csat score of %d tickets", len(ids))
+	return scores, err
+}
+
+// segmentsOf is the segment of each of rows: from the segments of every ticket when the dataset has
+// them, else read for these tickets alone (their customers' orders before their instants).
+func (d *dataset) segmentsOf(ctx context.Context, rows []int) ([]int8, error) {
+	out := make([]int8, len(rows))
+	if d.ticketSeg != nil {
+		for k, i := range rows {
+			out[k] = d.ticketSeg[i]
+		}
+		return out, nil
+	}
+	t, s := d.tickets, d.e.settings
+	var keys []string
+	var before []time.Time
+	for _, i := range rows {
+		if c := t.Customer[i]; c >= 0 {
+			keys = append(keys, t.Customers.Values[c])
+			before = append(before, time.UnixMicro(d.ticketInstant(i)).UTC())
+		}
+	}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	tot, err := d.e.orders.ReadCustomerTotals(ctx, store.TotalsRead{Keys: keys, Before: before,
+		Excluded: s.ExcludedStatuses, Currency: s.Currency, Tags: s.VIPTags})
+	if err != nil {
+		return nil, err
+	}
+	d.read("order totals and tags of %d customers as of their tickets", len(keys))
+	j := 0
+	for k, i := range rows {
+		if t.Customer[i] < 0 {
+			out[k] = segUnidentified
+			continue
+		}
+		out[k] = d.segmentOf(tot.Tagged[j], int64(tot.Count[j]), tot.Spent[j])
+		j++
+	}
+	return out, nil
+}
+
+// firstResponses is the first response time of each of rows, in seconds, read for these tickets.
+func (d *dataset) firstResponses(ctx context.Context, rows []int) ([]*float64, error) {
+	t := d.tickets
+	ids := make([]string, len(rows))
+	for k, i := range rows {
+		ids[k] = t.ID.At(i)
+	}
+	out := make([]*float64, len(rows))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	m, err := d.e.helpdesk.ReadMessages(ctx, store.MessageRead{IDs: ids})
+	if err != nil {
+		return nil, err
+	}
+	d.read("messages of %d tickets", len(ids))
+	row := make(map[string]int, m.Len())
+	for r := range m.Len() {
+		row[m.Ticket.At(r)] = r
+	}
+	for k, i := range rows {
+		r, ok := row[ids[k]]
+		if !ok {
+			continue
+		}
+		if v, ok := firstResponse(m.Flags[r], m.FirstReply[r], t.Created[i]); ok {
+			s := float64(v) / 1e6
+			out[k] = &s
+		}
+	}
+	return out, nil
 }
 
 func withoutFilter(o options, dim string) options {
@@ -383,7 +479,7 @@ func (e *Engine) Retention(ctx context.Context, r Request) (*Table, error) {
 	start := map[int32]int{} // customer -> cohort month
 	ord := d.orders
 	idx := make([]int, 0, ord.Len())
-	for i := range ord.ID {
+	for i := range ord.Len() {
 		if ord.Created[i] >= d.from && ord.Created[i] < d.to && d.eligible(factOrder, i) && keep(i) && ord.Customer[i] >= 0 {
 			idx = append(idx, i)
 		}

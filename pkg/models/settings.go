@@ -265,13 +265,14 @@ var badHostChars = regexp.MustCompile(`[\s,'"\\=]`)
 // directory ("/var/run/postgresql", optionally "/dir:5433").
 func parseHost(key, value string) (string, uint16, error) {
 	v := strings.TrimSpace(value)
+	shown := hostForMessages(v)
 	switch {
 	case v == "":
 		return "", 0, settingsError("%s is required", key)
 	case strings.Contains(v, "://"):
-		return "", 0, settingsError("%s %q must be a host name or host:port, not a URL", key, v)
+		return "", 0, settingsError("%s %q must be a host name or host:port, not a URL", key, shown)
 	case badHostChars.MatchString(v):
-		return "", 0, settingsError("%s %q is not a host name, host:port or socket directory", key, v)
+		return "", 0, settingsError("%s %q is not a host name, host:port or socket directory", key, shown)
 	}
 	host, port := v, ""
 	switch {
@@ -283,23 +284,36 @@ func parseHost(key, value string) (string, uint16, error) {
 		h, p, err := net.SplitHostPort(v)
 		if err != nil {
 			if !strings.HasPrefix(v, "[") || !strings.HasSuffix(v, "]") {
-				return "", 0, settingsError("%s %q is not a host name or host:port", key, v)
+				return "", 0, settingsError("%s %q is not a host name or host:port", key, shown)
 			}
 			h = strings.Trim(v, "[]")
 		}
 		host, port = h, p
 	}
 	if host == "" {
-		return "", 0, settingsError("%s %q has no host name", key, v)
+		return "", 0, settingsError("%s %q has no host name", key, shown)
 	}
 	if port == "" {
 		return host, defaultPort, nil
 	}
 	n, err := strconv.ParseUint(port, 10, 16)
 	if err != nil || n == 0 {
-		return "", 0, settingsError("%s %q has an invalid port: use a number from 1 to 65535", key, v)
+		return "", 0, settingsError("%s %q has an invalid port: use a number from 1 to 65535", key, shown)
 	}
 	return host, uint16(n), nil
+}
+
+// hostForMessages is a host setting as errors may repeat it (they reach logs and every viewer of a
+// panel): a password pasted into the host field, in a URL, user:password@host or a key=value
+// connection string, is left out.
+func hostForMessages(v string) string {
+	if strings.Contains(v, "=") {
+		return "(a key=value connection string)"
+	}
+	if i := strings.LastIndex(v, "@"); i >= 0 {
+		return "…@" + v[i+1:]
+	}
+	return v
 }
 
 // Quoting makes any name safe in SQL; the restriction keeps names typeable and free of surprises.
@@ -421,7 +435,7 @@ func (raw jsonSettings) money(out *Settings) error {
 	}
 	out.Currency = c
 	out.ExcludedStatuses = raw.ExcludedStatuses.clean()
-	return nil
+	return noNUL("excludedStatuses", out.ExcludedStatuses)
 }
 
 func (raw jsonSettings) vip(out *Settings) error {
@@ -434,6 +448,17 @@ func (raw jsonSettings) vip(out *Settings) error {
 		return err
 	}
 	out.VIPTags = raw.VIPTags.clean()
+	return noNUL("vipTags", out.VIPTags)
+}
+
+// noNUL refuses a list value PostgreSQL cannot take as a parameter (text holds no NUL byte): it
+// would fail every query with an encoding error instead of this one message.
+func noNUL(key string, values []string) error {
+	for _, v := range values {
+		if strings.ContainsRune(v, 0) {
+			return settingsError("%s has a value with a NUL character (\\u0000): remove it", key)
+		}
+	}
 	return nil
 }
 

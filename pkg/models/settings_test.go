@@ -169,7 +169,11 @@ func TestLoadSettingsErrors(t *testing.T) {
 	}{
 		{"no host", map[string]any{"helpdeskUser": "u"}, nil, "settings: helpdeskHost is required"},
 		{"no user", map[string]any{"helpdeskHost": "db"}, nil, "settings: helpdeskUser is required"},
-		{"url as host", minimal(map[string]any{"helpdeskHost": "postgres://u:p@db/x"}), nil, `helpdeskHost "postgres://u:p@db/x" must be a host name or host:port, not a URL`},
+		{"url as host", minimal(map[string]any{"helpdeskHost": "postgres://u:p@db/x"}), nil, `helpdeskHost "…@db/x" must be a host name or host:port, not a URL`},
+		{"password in the host", minimal(map[string]any{"helpdeskHost": "u:Secret-1@db"}), nil, `helpdeskHost "…@db" has an invalid port`},
+		{"NUL in a list", minimal(map[string]any{"excludedStatuses": []string{"cancelled", "a\x00b"}}), nil, `excludedStatuses has a value with a NUL character (\u0000): remove it`},
+		{"NUL in a tag", minimal(map[string]any{"vipTags": "vip,\x00"}), nil, `vipTags has a value with a NUL character`},
+		{"connection string as host", minimal(map[string]any{"helpdeskHost": "host=db password=Secret-2"}), nil, `helpdeskHost "(a key=value connection string)" is not a host name`},
 		{"bad port", minimal(map[string]any{"helpdeskHost": "db:99999"}), nil, `helpdeskHost "db:99999" has an invalid port: use a number from 1 to 65535`},
 		{"several hosts", minimal(map[string]any{"helpdeskHost": "a,b"}), nil, `helpdeskHost "a,b" is not a host name, host:port or socket directory`},
 		{"timezone", minimal(map[string]any{"timezone": "Europe/Pariss"}), nil, `timezone "Europe/Pariss" is not a known IANA time zone`},

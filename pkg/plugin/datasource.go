@@ -59,7 +59,7 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 	}
 	d.settings = settings
 	if d.settingsErr == nil {
-		d.direct = engine.New(settings, d.stores.Helpdesk, d.stores.Orders)
+		d.direct = engine.New(settings, safeHelpdesk{d.stores.Helpdesk}, safeOrders{d.stores.Orders})
 		d.engine = d.direct.Cached(engine.NewCache(readCacheTTL, readCacheEntries))
 	}
 	d.queries = newQueryHandler(d)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
@@ -16,6 +17,7 @@ import (
 	"github.com/supportops/grafana-support-analytics/pkg/engine"
 	"github.com/supportops/grafana-support-analytics/pkg/frames"
 	"github.com/supportops/grafana-support-analytics/pkg/models"
+	"github.com/supportops/grafana-support-analytics/pkg/store"
 )
 
 // answer computes one parsed query into frames.
@@ -102,7 +104,7 @@ func (d *Datasource) runOne(ctx context.Context, h answer, q backend.DataQuery, 
 	defer func() {
 		if p := recover(); p != nil {
 			logger.Error("query panicked", "refId", q.RefID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			resp = backend.ErrorResponseWithErrorSource(backend.PluginError(fmt.Errorf("internal error in the Support Analytics plugin: %v", p)))
+			resp = errorResponse(backend.PluginError(fmt.Errorf("internal error in the Support Analytics plugin: %v", p)))
 		}
 	}()
 	parsed, err := models.ParseQuery(q.JSON)
@@ -145,4 +147,85 @@ func (d *Datasource) engineOrErr() (*engine.Engine, error) {
 		return nil, err
 	}
 	return d.engine, nil
+}
+
+// safeHelpdesk and safeOrders turn a panic in a store read into that read's error. The engine reads
+// in goroutines of its own, out of reach of runOne's recovery: a bug in a reader must fail its
+// query, not take the plugin process (every data source of the Grafana server) down.
+type safeHelpdesk struct{ engine.HelpdeskReader }
+
+type safeOrders struct{ engine.OrderReader }
+
+// recoverRead is deferred by every read; what names the read in the error and the log.
+func recoverRead(ctx context.Context, label, what string, err *error) {
+	if p := recover(); p != nil {
+		backend.Logger.FromContext(ctx).Error("store read panicked", "store", label, "read", what,
+			"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		*err = backend.PluginError(fmt.Errorf("internal error in the Support Analytics plugin reading %s from the %s: %v", what, label, p))
+	}
+}
+
+func (h safeHelpdesk) ReadTickets(ctx context.Context, r store.TicketRead) (_ *store.Tickets, err error) {
+	defer recoverRead(ctx, h.Label(), "tickets", &err)
+	return h.HelpdeskReader.ReadTickets(ctx, r)
+}
+
+func (h safeHelpdesk) ReadSurveys(ctx context.Context, from, to time.Time) (_ *store.Surveys, err error) {
+	defer recoverRead(ctx, h.Label(), "csat_responses", &err)
+	return h.HelpdeskReader.ReadSurveys(ctx, from, to)
+}
+
+func (h safeHelpdesk) ReadDisplays(ctx context.Context, from, to time.Time) (_ *store.Displays, err error) {
+	defer recoverRead(ctx, h.Label(), "chat_displays", &err)
+	return h.HelpdeskReader.ReadDisplays(ctx, from, to)
+}
+
+func (h safeHelpdesk) ReadTicketValues(ctx context.Context, dim string, from, to time.Time) (_ []string, err error) {
+	defer recoverRead(ctx, h.Label(), "ticket values", &err)
+	return h.HelpdeskReader.ReadTicketValues(ctx, dim, from, to)
+}
+
+func (h safeHelpdesk) ReadTicketScores(ctx context.Context, ids []string) (_ map[string]int16, err error) {
+	defer recoverRead(ctx, h.Label(), "ticket scores", &err)
+	return h.HelpdeskReader.ReadTicketScores(ctx, ids)
+}
+
+func (h safeHelpdesk) Has(ctx context.Context, name string) (_ bool, err error) {
+	defer recoverRead(ctx, h.Label(), name, &err)
+	return h.HelpdeskReader.Has(ctx, name)
+}
+
+func (o safeOrders) ReadOrders(ctx context.Context, r store.OrderRead) (_ *store.Orders, err error) {
+	defer recoverRead(ctx, o.Label(), "orders", &err)
+	return o.OrderReader.ReadOrders(ctx, r)
+}
+
+func (o safeOrders) ReadHistory(ctx context.Context, before time.Time, keys, excluded []string, currency string) (_ *store.History, err error) {
+	defer recoverRead(ctx, o.Label(), "order history", &err)
+	return o.OrderReader.ReadHistory(ctx, before, keys, excluded, currency)
+}
+
+func (o safeOrders) ReadLines(ctx context.Context, r store.OrderRead, orders *store.Orders) (_ *store.Lines, err error) {
+	defer recoverRead(ctx, o.Label(), "order_lines", &err)
+	return o.OrderReader.ReadLines(ctx, r, orders)
+}
+
+func (o safeOrders) ReadTaggedCustomers(ctx context.Context, tags []string) (_ map[string]bool, err error) {
+	defer recoverRead(ctx, o.Label(), "customers", &err)
+	return o.OrderReader.ReadTaggedCustomers(ctx, tags)
+}
+
+func (o safeOrders) ReadFeed(ctx context.Context, from, to time.Time, limit int) (_ []store.FeedEvent, err error) {
+	defer recoverRead(ctx, o.Label(), "the live feed", &err)
+	return o.OrderReader.ReadFeed(ctx, from, to, limit)
+}
+
+func (o safeOrders) ReadOrderValues(ctx context.Context, dim string, from, to time.Time, excluded []string) (_ []string, err error) {
+	defer recoverRead(ctx, o.Label(), "order values", &err)
+	return o.OrderReader.ReadOrderValues(ctx, dim, from, to, excluded)
+}
+
+func (o safeOrders) Has(ctx context.Context, name string) (_ bool, err error) {
+	defer recoverRead(ctx, o.Label(), name, &err)
+	return o.OrderReader.Has(ctx, name)
 }

@@ -105,6 +105,21 @@ func (s *Store) classify(err error) *Error {
 	return s.newError(err, nil, "%s", err.Error())
 }
 
+// sessionEnded reports the error of a pooled session the server had closed (shut down, restarted,
+// or terminated it), as opposed to one of connecting or of the statement itself.
+func sessionEnded(err error) bool {
+	var connErr *pgconn.ConnectError
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &connErr):
+		return false
+	case errors.As(err, &pgErr):
+		return pgErr.Code == "57P01" || pgErr.Code == "57P02" // admin_shutdown, crash_shutdown
+	}
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
 func isNetError(err error) bool {
 	var netErr net.Error
 	return errors.As(err, &netErr)
@@ -140,23 +155,37 @@ func (s *Store) serverError(e *pgconn.PgError) *Error {
 func (s *Store) connectReason(err error) string {
 	var dnsErr *net.DNSError
 	var errno syscall.Errno
-	var unknownAuthority x509.UnknownAuthorityError
-	var hostname x509.HostnameError
-	var invalid x509.CertificateInvalidError
 	var netErr net.Error
 	switch {
 	case errors.As(err, &dnsErr):
 		return "host " + dnsErr.Name + " not found"
 	case errors.As(err, &errno):
 		return errno.Error()
-	case errors.As(err, &unknownAuthority), errors.As(err, &hostname), errors.As(err, &invalid):
-		return "TLS certificate rejected: " + innermost(err).Error() + fmt.Sprintf(" (check %sSslMode and %sTlsCACert)", s.key, s.key)
+	case certificateError(err) != nil:
+		return "TLS certificate rejected: " + certificateError(err).Error() + fmt.Sprintf(" (check %sSslMode and %sTlsCACert)", s.key, s.key)
 	case strings.Contains(err.Error(), "server refused TLS connection"):
 		return fmt.Sprintf("the server does not accept TLS (set %sSslMode to disable if that is intended)", s.key)
 	case errors.As(err, &netErr) && netErr.Timeout(), errors.Is(err, context.DeadlineExceeded):
 		return "no answer in time"
 	}
 	return innermost(err).Error()
+}
+
+// certificateError is the x509 verdict on the server's certificate, without the layers of pgconn
+// and crypto/tls around it (they repeat the address and the phase of the handshake).
+func certificateError(err error) error {
+	var unknownAuthority x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	switch {
+	case errors.As(err, &unknownAuthority):
+		return unknownAuthority
+	case errors.As(err, &hostname):
+		return hostname
+	case errors.As(err, &invalid):
+		return invalid
+	}
+	return nil
 }
 
 func innermost(err error) error {

@@ -1,14 +1,7 @@
 package store
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"net"
 	"testing"
 	"time"
@@ -17,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/supportops/grafana-support-analytics/pkg/models"
+	"github.com/supportops/grafana-support-analytics/pkg/testutil/certs"
 )
 
 func TestPoolConfig(t *testing.T) {
@@ -52,55 +46,10 @@ func TestPoolConfig(t *testing.T) {
 	assert.Equal(t, 2*time.Second, cfg.ConnConfig.ConnectTimeout, "connecting never outlasts the query timeout")
 }
 
-// testPKI is a CA and a server certificate for server.example signed by it.
-type testPKI struct {
-	caPEM      string
-	serverCert tls.Certificate
-	clientPEM  string // a client certificate and key signed by the CA
-	clientKey  string
-}
-
-func newTestPKI(t *testing.T) testPKI {
-	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	require.NoError(t, err)
-	ca, err := x509.ParseCertificate(caDER)
-	require.NoError(t, err)
-
-	leaf := func(serial int64, usage x509.ExtKeyUsage, dns []string) (certPEM, keyPEM []byte) {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		require.NoError(t, err)
-		tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: "leaf"},
-			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-			DNSNames: dns, ExtKeyUsage: []x509.ExtKeyUsage{usage}, KeyUsage: x509.KeyUsageDigitalSignature}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-		require.NoError(t, err)
-		keyDER, err := x509.MarshalECPrivateKey(key)
-		require.NoError(t, err)
-		return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-			pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
-	}
-	serverPEM, serverKey := leaf(2, x509.ExtKeyUsageServerAuth, []string{"server.example"})
-	serverCert, err := tls.X509KeyPair(serverPEM, serverKey)
-	require.NoError(t, err)
-	clientPEM, clientKey := leaf(3, x509.ExtKeyUsageClientAuth, nil)
-	return testPKI{
-		caPEM:      string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})),
-		serverCert: serverCert,
-		clientPEM:  string(clientPEM),
-		clientKey:  string(clientKey),
-	}
-}
-
 // handshake runs a TLS handshake of cfg against a server presenting pki's server certificate.
-func handshake(t *testing.T, pki testPKI, cfg *tls.Config) error {
+func handshake(t *testing.T, pki certs.PKI, cfg *tls.Config) error {
 	t.Helper()
-	l, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{pki.serverCert}})
+	l, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{pki.ServerCert}})
 	require.NoError(t, err)
 	defer l.Close()
 	go func() {
@@ -120,20 +69,20 @@ func handshake(t *testing.T, pki testPKI, cfg *tls.Config) error {
 }
 
 func TestTLSConfigModes(t *testing.T) {
-	pki := newTestPKI(t)
-	other := newTestPKI(t)
+	pki := certs.New(t, "server.example")
+	other := certs.New(t, "server.example")
 	tests := []struct {
 		name    string
 		st      models.StoreSettings
 		wantErr string // of the handshake; "" accepts
 	}{
 		{"require trusts any server", models.StoreSettings{Host: "db.internal", SSLMode: "require"}, ""},
-		{"require with a CA verifies the chain", models.StoreSettings{Host: "db.internal", SSLMode: "require", TLSCACert: other.caPEM}, "certificate signed by unknown authority"},
-		{"verify-ca ignores the host name", models.StoreSettings{Host: "db.internal", SSLMode: "verify-ca", TLSCACert: pki.caPEM}, ""},
-		{"verify-ca rejects another CA", models.StoreSettings{Host: "db.internal", SSLMode: "verify-ca", TLSCACert: other.caPEM}, "certificate signed by unknown authority"},
-		{"verify-full checks the host name", models.StoreSettings{Host: "db.internal", SSLMode: "verify-full", TLSCACert: pki.caPEM}, "not db.internal"},
-		{"verify-full accepts the right host", models.StoreSettings{Host: "server.example", SSLMode: "verify-full", TLSCACert: pki.caPEM}, ""},
-		{"client certificate", models.StoreSettings{Host: "server.example", SSLMode: "verify-full", TLSCACert: pki.caPEM, TLSClientCert: pki.clientPEM, TLSClientKey: pki.clientKey}, ""},
+		{"require with a CA verifies the chain", models.StoreSettings{Host: "db.internal", SSLMode: "require", TLSCACert: other.CAPEM}, "certificate signed by unknown authority"},
+		{"verify-ca ignores the host name", models.StoreSettings{Host: "db.internal", SSLMode: "verify-ca", TLSCACert: pki.CAPEM}, ""},
+		{"verify-ca rejects another CA", models.StoreSettings{Host: "db.internal", SSLMode: "verify-ca", TLSCACert: other.CAPEM}, "certificate signed by unknown authority"},
+		{"verify-full checks the host name", models.StoreSettings{Host: "db.internal", SSLMode: "verify-full", TLSCACert: pki.CAPEM}, "not db.internal"},
+		{"verify-full accepts the right host", models.StoreSettings{Host: "server.example", SSLMode: "verify-full", TLSCACert: pki.CAPEM}, ""},
+		{"client certificate", models.StoreSettings{Host: "server.example", SSLMode: "verify-full", TLSCACert: pki.CAPEM, TLSClientCert: pki.ClientPEM, TLSClientKey: pki.ClientKey}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,14 +111,14 @@ func TestTLSConfigWithoutTLS(t *testing.T) {
 }
 
 func TestTLSConfigBadPEM(t *testing.T) {
-	pki := newTestPKI(t)
+	pki := certs.New(t, "server.example")
 	tests := []struct {
 		st   models.StoreSettings
 		want string
 	}{
 		{models.StoreSettings{Host: "db", SSLMode: "verify-ca", TLSCACert: "not a certificate"},
 			"settings: orders TLS CA certificate is not valid PEM (ordersTlsCACert)"},
-		{models.StoreSettings{Host: "db", SSLMode: "require", TLSClientCert: pki.clientPEM, TLSClientKey: "nope"},
+		{models.StoreSettings{Host: "db", SSLMode: "require", TLSClientCert: pki.ClientPEM, TLSClientKey: "nope"},
 			"settings: orders TLS client certificate or key is not valid PEM (ordersTlsClientCert, ordersTlsClientKey)"},
 	}
 	for _, tt := range tests {

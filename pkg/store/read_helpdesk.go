@@ -4,107 +4,162 @@ import (
 	"context"
 	"strings"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // TicketRead says which tickets a query needs: those created in [CreatedFrom, CreatedTo), those closed
 // in [ClosedFrom, ClosedTo), and, when SurveysFrom is set, those with a survey sent or answered in
-// [SurveysFrom, SurveysTo). Messages asks for each ticket's message summary (first agent reply, who
-// wrote), Participants also for the agents who wrote in it.
+// [SurveysFrom, SurveysTo).
 type TicketRead struct {
 	CreatedFrom, CreatedTo time.Time
 	ClosedFrom, ClosedTo   time.Time
 	SurveysFrom, SurveysTo *time.Time
-	Messages               bool
-	Participants           bool
 }
 
-// The ticket read unions three index range scans, then takes each ticket's message summary with one
-// index probe into messages(ticket_id, sent_at).
-const sqlTickets = `WITH ids AS (
-  SELECT id FROM {{schema}}.tickets WHERE created_at >= $1 AND created_at < $2
-  UNION
-  SELECT id FROM {{schema}}.tickets WHERE closed_at >= $3 AND closed_at < $4
-  UNION
-  SELECT ticket_id FROM {{schema}}.csat_responses
-   WHERE $5::timestamptz IS NOT NULL
-     AND ((sent_at >= $5 AND sent_at < $6) OR (responded_at >= $5 AND responded_at < $6))
-)
-SELECT t.id, t.customer_key, t.channel, t.project, t.topic, t.priority, t.tags, t.created_at, t.closed_at,
-       t.closing_agent, m.first_reply, m.first_agent, m.first_other, m.has_agent, m.has_bot, m.has_rule,
-       m.participants
-FROM ids JOIN {{schema}}.tickets t ON t.id = ids.id
-LEFT JOIN LATERAL (
-  SELECT min(sent_at) FILTER (WHERE sender_kind = 'agent' AND sent_at >= t.created_at) AS first_reply,
-         min(sent_at) FILTER (WHERE sender_kind = 'agent') AS first_agent,
-         min(sent_at) FILTER (WHERE sender_kind <> 'agent') AS first_other,
-         coalesce(bool_or(sender_kind = 'agent'), false) AS has_agent,
-         coalesce(bool_or(sender_kind = 'bot'), false) AS has_bot,
-         coalesce(bool_or(sender_kind = 'rule'), false) AS has_rule,
-         CASE WHEN $7 THEN array_agg(DISTINCT agent) FILTER (WHERE sender_kind = 'agent' AND agent IS NOT NULL) END
-           AS participants
-  FROM {{schema}}.messages m WHERE m.ticket_id = t.id AND $8
-) m ON true`
-
-// ReadTickets reads the tickets of r with their message summary.
-func (s *Store) ReadTickets(ctx context.Context, r TicketRead) (*Tickets, error) {
-	var sFrom, sTo any
-	if r.SurveysFrom != nil {
-		sFrom, sTo = *r.SurveysFrom, *r.SurveysTo
+func (r TicketRead) surveys() (from, to any) {
+	if r.SurveysFrom == nil {
+		return nil, nil
 	}
-	rows, err := s.Query(ctx, sqlTickets, r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, sFrom, sTo, r.Participants, r.Messages)
+	return *r.SurveysFrom, *r.SurveysTo
+}
+
+// ticketSet is the tickets of a TicketRead ($1-$6), for sqlTickets and sqlMessages: one bitmap scan
+// of the created_at and closed_at indexes in table order, then the surveyed tickets not among them.
+// SELECT_LIST and EXTRA are filled in.
+const ticketSet = `SELECT SELECT_LIST FROM {{schema}}.tickets t
+WHERE (t.created_at >= $1 AND t.created_at < $2) OR (t.closed_at >= $3 AND t.closed_at < $4)EXTRA
+UNION ALL
+SELECT SELECT_LIST FROM {{schema}}.tickets t
+WHERE $5::timestamptz IS NOT NULL
+  AND t.id IN (SELECT ticket_id FROM {{schema}}.csat_responses
+               WHERE (sent_at >= $5 AND sent_at < $6) OR (responded_at >= $5 AND responded_at < $6))
+  AND NOT ((t.created_at >= $1 AND t.created_at < $2) OR coalesce(t.closed_at >= $3 AND t.closed_at < $4, false))EXTRA_NOT`
+
+var sqlTickets = strings.NewReplacer("SELECT_LIST", `t.id, t.customer_key, t.channel, t.project, t.topic, t.priority, t.tags,
+       t.created_at, t.closed_at, t.closing_agent`, "EXTRA_NOT", "", "EXTRA", "").Replace(ticketSet)
+
+// ReadTickets reads the tickets of r.
+func (s *Store) ReadTickets(ctx context.Context, r TicketRead) (*Tickets, error) {
+	sFrom, sTo := r.surveys()
+	rows, err := s.Query(ctx, sqlTickets, binaryResults, r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, sFrom, sTo)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	if err := checkBinary(rows); err != nil {
+		return nil, err
+	}
 	t := &Tickets{Customers: NewDict(), Channels: NewDict(), Projects: NewDict(), Topics: NewDict(),
-		Priorities: NewDict(), Agents: NewDict(), TagNames: NewDict()}
-	var (
-		id                                          string
-		customer, channel, project, topic, priority *string
-		closingAgent                                *string
-		tags, participants                          []string
-		created                                     time.Time
-		closed, firstReply, firstAgent, firstOther  pgtype.Timestamptz
-		hasAgent, hasBot, hasRule                   bool
-	)
+		Priorities: NewDict(), Agents: NewDict(), TagNames: NewDict(), TagStart: []int32{0}}
+	addTag := func(b []byte) { t.TagIDs = append(t.TagIDs, t.TagNames.idBytes(b)) }
 	for rows.Next() {
-		tags, participants = tags[:0], participants[:0]
-		if err := rows.Scan(&id, &customer, &channel, &project, &topic, &priority, &tags, &created, &closed,
-			&closingAgent, &firstReply, &firstAgent, &firstOther, &hasAgent, &hasBot, &hasRule, &participants); err != nil {
-			return nil, s.Wrap(err)
+		v := rows.RawValues()
+		t.ID.add(v[0])
+		t.Customer = append(t.Customer, t.Customers.rawID(v[1]))
+		t.Channel = append(t.Channel, t.Channels.rawID(v[2]))
+		t.Project = append(t.Project, t.Projects.rawID(v[3]))
+		t.Topic = append(t.Topic, t.Topics.rawID(v[4]))
+		t.Priority = append(t.Priority, t.Priorities.rawID(v[5]))
+		if err := rawStrings(v[6], addTag); err != nil {
+			return nil, err
 		}
-		t.ID = append(t.ID, id)
-		t.Customer = append(t.Customer, t.Customers.Nullable(customer))
-		t.Channel = append(t.Channel, t.Channels.Nullable(channel))
-		t.Project = append(t.Project, t.Projects.Nullable(project))
-		t.Topic = append(t.Topic, t.Topics.Nullable(topic))
-		t.Priority = append(t.Priority, t.Priorities.Nullable(priority))
-		t.ClosingAgent = append(t.ClosingAgent, t.Agents.Nullable(closingAgent))
-		t.Tags = append(t.Tags, encodeAll(t.TagNames, tags))
-		t.Created = append(t.Created, created.UnixMicro())
-		t.Closed = append(t.Closed, micros(closed))
-		t.FirstReply = append(t.FirstReply, micros(firstReply))
-		var flags uint8
-		if hasAgent {
-			flags |= HasAgentMessage
-		}
-		if hasBot {
-			flags |= HasBotMessage
-		}
-		if hasRule {
-			flags |= HasRuleMessage
-		}
-		if firstAgent.Valid && (!firstOther.Valid || firstAgent.Time.Before(firstOther.Time)) {
-			flags |= Outbound
-		}
-		t.Flags = append(t.Flags, flags)
-		if r.Participants {
-			t.Participants = append(t.Participants, encodeAll(t.Agents, participants))
-		}
+		t.TagStart = append(t.TagStart, int32(len(t.TagIDs)))
+		t.Created = append(t.Created, rawMicros(v[7]))
+		t.Closed = append(t.Closed, rawMicros(v[8]))
+		t.ClosingAgent = append(t.ClosingAgent, t.Agents.rawID(v[9]))
 	}
 	return t, s.Wrap(rows.Err())
+}
+
+// MessageRead says which tickets' message summaries a query needs: the tickets of the TicketRead,
+// and those of IDs. Participants asks also for the agents who wrote in each.
+type MessageRead struct {
+	TicketRead
+	IDs          []string
+	Participants bool
+}
+
+// sqlMessages summarises the messages of a set of tickets with one index scan of messages(ticket_id,
+// sent_at) for all of them (cheaper than a probe per ticket). The first agent reply is the first
+// agent message at or after the ticket's creation: the first agent message when it is, else (rare)
+// one more probe.
+const sqlMessages = `WITH t AS MATERIALIZED (
+` + ticketSet + `
+), m AS (
+  SELECT ticket_id,
+         min(sent_at) FILTER (WHERE sender_kind = 'agent') AS first_agent,
+         min(sent_at) FILTER (WHERE sender_kind <> 'agent') AS first_other,
+         bool_or(sender_kind = 'agent') AS has_agent,
+         bool_or(sender_kind = 'bot') AS has_bot,
+         bool_or(sender_kind = 'rule') AS has_rule,
+         PARTICIPANTS AS participants
+  FROM {{schema}}.messages WHERE ticket_id = ANY (ARRAY(SELECT id FROM t))
+  GROUP BY ticket_id
+)
+SELECT m.ticket_id,
+       CASE WHEN m.first_agent IS NULL OR m.first_agent >= t.created_at THEN m.first_agent
+            ELSE (SELECT min(x.sent_at) FROM {{schema}}.messages x
+                  WHERE x.ticket_id = t.id AND x.sender_kind = 'agent' AND x.sent_at >= t.created_at) END,
+       m.first_agent, m.first_other, m.has_agent, m.has_bot, m.has_rule, m.participants
+FROM m JOIN t ON t.id = m.ticket_id`
+
+var (
+	messagesSet = strings.NewReplacer("SELECT_LIST", "t.id, t.created_at", "EXTRA_NOT", " AND NOT (t.id = ANY ($7))",
+		"EXTRA", " OR t.id = ANY ($7)")
+	sqlMessagesAgents = strings.NewReplacer("PARTICIPANTS",
+		"array_agg(DISTINCT agent) FILTER (WHERE sender_kind = 'agent' AND agent IS NOT NULL)").Replace(messagesSet.Replace(sqlMessages))
+	sqlMessagesOnly = strings.NewReplacer("PARTICIPANTS", "NULL::text[]").Replace(messagesSet.Replace(sqlMessages))
+)
+
+// ReadMessages reads the message summary of the tickets of r (tickets without messages have none).
+func (s *Store) ReadMessages(ctx context.Context, r MessageRead) (*Messages, error) {
+	sFrom, sTo := r.surveys()
+	query := sqlMessagesOnly
+	if r.Participants {
+		query = sqlMessagesAgents
+	}
+	ids := r.IDs
+	if ids == nil {
+		ids = []string{}
+	}
+	rows, err := s.Query(ctx, query, binaryResults, r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, sFrom, sTo, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if err := checkBinary(rows); err != nil {
+		return nil, err
+	}
+	m := &Messages{Agents: NewDict()}
+	if r.Participants {
+		m.PartStart = []int32{0}
+	}
+	addAgent := func(b []byte) { m.PartIDs = append(m.PartIDs, m.Agents.idBytes(b)) }
+	for rows.Next() {
+		v := rows.RawValues()
+		m.Ticket.add(v[0])
+		m.FirstReply = append(m.FirstReply, rawMicros(v[1]))
+		var flags uint8
+		if rawBool(v[4]) {
+			flags |= HasAgentMessage
+		}
+		if rawBool(v[5]) {
+			flags |= HasBotMessage
+		}
+		if rawBool(v[6]) {
+			flags |= HasRuleMessage
+		}
+		if firstAgent, firstOther := rawMicros(v[2]), rawMicros(v[3]); firstAgent != Null && (firstOther == Null || firstAgent < firstOther) {
+			flags |= Outbound
+		}
+		m.Flags = append(m.Flags, flags)
+		if r.Participants {
+			if err := rawStrings(v[7], addAgent); err != nil {
+				return nil, err
+			}
+			m.PartStart = append(m.PartStart, int32(len(m.PartIDs)))
+		}
+	}
+	return m, s.Wrap(rows.Err())
 }
 
 const sqlSurveys = `SELECT ticket_id, sent_at, responded_at, score, {{agent}} FROM {{schema}}.csat_responses
@@ -125,36 +180,27 @@ func (s *Store) ReadSurveys(ctx context.Context, from, to time.Time) (*Surveys, 
 	if hasAgent {
 		query = sqlSurveysWithAgent
 	}
-	rows, err := s.Query(ctx, query, from, to)
+	rows, err := s.Query(ctx, query, binaryResults, from, to)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	if err := checkBinary(rows); err != nil {
+		return nil, err
+	}
 	out := &Surveys{Agents: NewDict(), HasAgent: hasAgent}
-	var (
-		ticket    string
-		sent      time.Time
-		responded pgtype.Timestamptz
-		score     *int16
-		agent     *string
-	)
 	for rows.Next() {
-		if err := rows.Scan(&ticket, &sent, &responded, &score, &agent); err != nil {
-			return nil, s.Wrap(err)
-		}
-		out.Ticket = append(out.Ticket, ticket)
-		out.Sent = append(out.Sent, sent.UnixMicro())
-		var sc int16
-		if score != nil {
-			sc = *score
-		}
-		resp := micros(responded)
-		if sc == 0 {
+		v := rows.RawValues()
+		out.Ticket = append(out.Ticket, string(v[0]))
+		out.Sent = append(out.Sent, rawMicros(v[1]))
+		score := int16(rawInt(v[3], 0))
+		resp := rawMicros(v[2])
+		if score == 0 {
 			resp = Null // a response without a score is not an answer
 		}
 		out.Responded = append(out.Responded, resp)
-		out.Score = append(out.Score, sc)
-		out.Agent = append(out.Agent, out.Agents.Nullable(agent))
+		out.Score = append(out.Score, score)
+		out.Agent = append(out.Agent, out.Agents.rawID(v[4]))
 	}
 	return out, s.Wrap(rows.Err())
 }
@@ -164,49 +210,23 @@ WHERE displayed_at >= $1 AND displayed_at < $2`
 
 // ReadDisplays reads the chat-widget displays of [from, to).
 func (s *Store) ReadDisplays(ctx context.Context, from, to time.Time) (*Displays, error) {
-	rows, err := s.Query(ctx, sqlDisplays, from, to)
+	rows, err := s.Query(ctx, sqlDisplays, binaryResults, from, to)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	if err := checkBinary(rows); err != nil {
+		return nil, err
+	}
 	out := &Displays{Projects: NewDict(), Channels: NewDict()}
-	var (
-		at               time.Time
-		project, channel *string
-		count            *int64
-	)
 	for rows.Next() {
-		if err := rows.Scan(&at, &project, &channel, &count); err != nil {
-			return nil, s.Wrap(err)
-		}
-		out.At = append(out.At, at.UnixMicro())
-		out.Project = append(out.Project, out.Projects.Nullable(project))
-		out.Channel = append(out.Channel, out.Channels.Nullable(channel))
-		var c int64
-		if count != nil {
-			c = *count
-		}
-		out.Count = append(out.Count, c)
+		v := rows.RawValues()
+		out.At = append(out.At, rawMicros(v[0]))
+		out.Project = append(out.Project, out.Projects.rawID(v[1]))
+		out.Channel = append(out.Channel, out.Channels.rawID(v[2]))
+		out.Count = append(out.Count, rawInt(v[3], 0))
 	}
 	return out, s.Wrap(rows.Err())
-}
-
-func encodeAll(d *Dict, values []string) []int32 {
-	if len(values) == 0 {
-		return nil
-	}
-	ids := make([]int32, len(values))
-	for i, v := range values {
-		ids[i] = d.ID(v)
-	}
-	return ids
-}
-
-func micros(t pgtype.Timestamptz) int64 {
-	if !t.Valid {
-		return Null
-	}
-	return t.Time.UnixMicro()
 }
 
 const sqlTicketScores = `SELECT DISTINCT ON (ticket_id) ticket_id, score FROM {{schema}}.csat_responses

@@ -58,37 +58,46 @@ WHERE o.created_at >= $1 AND o.created_at < $2 AND NOT (coalesce(o.status, '') =
 // hasRates reports whether the order store has the optional exchange_rates relation.
 func (s *Store) hasRates(ctx context.Context) (bool, error) { return s.Has(ctx, "exchange_rates") }
 
-// ReadOrders reads the orders of r.
-func (s *Store) ReadOrders(ctx context.Context, r OrderRead) (*Orders, error) {
+// ScanOrders streams the orders of r to f, in no particular order, without keeping them: a caller
+// that needs a few figures of a million orders does not hold a million orders.
+func (s *Store) ScanOrders(ctx context.Context, r OrderRead, f func(id []byte, o Order) error) error {
 	rates, err := s.hasRates(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	rows, err := s.Query(ctx, sqlOrders.pick(rates), r.From, r.To, r.Excluded, r.Currency)
+	rows, err := s.Query(ctx, sqlOrders.pick(rates), binaryResults, r.From, r.To, r.Excluded, r.Currency)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if err := checkBinary(rows); err != nil {
+		return err
+	}
+	for rows.Next() {
+		v := rows.RawValues()
+		if err := f(v[0], Order{Customer: v[1], Created: rawMicros(v[2]), Amount: rawInt(v[3], Null), Currency: v[4], Project: v[5]}); err != nil {
+			return err
+		}
+	}
+	return s.Wrap(rows.Err())
+}
+
+// ReadOrders reads the orders of r.
+func (s *Store) ReadOrders(ctx context.Context, r OrderRead) (*Orders, error) {
+	o := &Orders{Customers: NewDict(), Currencies: NewDict(), Projects: NewDict()}
+	err := s.ScanOrders(ctx, r, func(id []byte, x Order) error {
+		o.ID.add(id)
+		o.Customer = append(o.Customer, o.Customers.rawID(x.Customer))
+		o.Created = append(o.Created, x.Created)
+		o.Amount = append(o.Amount, x.Amount)
+		o.Currency = append(o.Currency, o.Currencies.rawID(x.Currency))
+		o.Project = append(o.Project, o.Projects.rawID(x.Project))
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	o := &Orders{Customers: NewDict(), Currencies: NewDict(), Projects: NewDict()}
-	var (
-		id                string
-		customer, project *string
-		created           time.Time
-		amount            pgtype.Int8
-		currency          *string
-	)
-	for rows.Next() {
-		if err := rows.Scan(&id, &customer, &created, &amount, &currency, &project); err != nil {
-			return nil, s.Wrap(err)
-		}
-		o.ID = append(o.ID, id)
-		o.Customer = append(o.Customer, o.Customers.Nullable(customer))
-		o.Created = append(o.Created, created.UnixMicro())
-		o.Amount = append(o.Amount, int8OrNull(amount))
-		o.Currency = append(o.Currency, o.Currencies.Nullable(currency))
-		o.Project = append(o.Project, o.Projects.Nullable(project))
-	}
-	return o, s.Wrap(rows.Err())
+	return o, nil
 }
 
 var sqlHistory = variants(func(rates bool) string {
@@ -109,27 +118,83 @@ func (s *Store) ReadHistory(ctx context.Context, before time.Time, keys []string
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.Query(ctx, sqlHistory.pick(rates), before, keys, excluded, currency)
+	rows, err := s.Query(ctx, sqlHistory.pick(rates), binaryResults, before, keys, excluded, currency)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var (
-		key   string
-		count int32
-		spent int64
-		first time.Time
-	)
+	if err := checkBinary(rows); err != nil {
+		return nil, err
+	}
 	for rows.Next() {
-		if err := rows.Scan(&key, &count, &spent, &first); err != nil {
-			return nil, s.Wrap(err)
-		}
-		h.Customers.ID(key)
-		h.Count = append(h.Count, count)
-		h.Spent = append(h.Spent, spent)
-		h.First = append(h.First, first.UnixMicro())
+		v := rows.RawValues()
+		h.Customers.idBytes(v[0])
+		h.Count = append(h.Count, int32(rawInt(v[1], 0)))
+		h.Spent = append(h.Spent, rawInt(v[2], 0))
+		h.First = append(h.First, rawMicros(v[3]))
 	}
 	return h, s.Wrap(rows.Err())
+}
+
+// TotalsRead asks, for each i, about customer Keys[i] as of Before[i]: its eligible orders created
+// before that instant, and whether it carries one of Tags.
+type TotalsRead struct {
+	Keys     []string
+	Before   []time.Time
+	Excluded []string
+	Currency string
+	Tags     []string
+}
+
+// Totals answers a TotalsRead, by index.
+type Totals struct {
+	Count  []int32
+	Spent  []int64 // shop currency, MoneyScale
+	Tagged []bool
+}
+
+// sqlTotals probes orders(customer_key, created_at) and customers(customer_key) once per customer.
+var sqlTotals = variants(func(rates bool) string {
+	return `SELECT x.i::int4, count(y.amount)::int4, coalesce(sum(y.amount), 0)::int8,
+       EXISTS (SELECT FROM {{schema}}.customers c WHERE c.customer_key = x.key AND c.tags && $5::text[])
+FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS x(key, before, i)
+LEFT JOIN LATERAL (
+  SELECT ` + amountSQL("o.total", "$4", rates) + ` AS amount FROM {{schema}}.orders o
+  WHERE o.customer_key = x.key AND o.created_at < x.before AND NOT (coalesce(o.status, '') = ANY($3))
+) y ON y.amount IS NOT NULL
+GROUP BY x.i, x.key`
+})
+
+// ReadCustomerTotals reads the order totals and tags of a few customers as of their own instants.
+func (s *Store) ReadCustomerTotals(ctx context.Context, r TotalsRead) (*Totals, error) {
+	n := len(r.Keys)
+	t := &Totals{Count: make([]int32, n), Spent: make([]int64, n), Tagged: make([]bool, n)}
+	if n == 0 {
+		return t, nil
+	}
+	rates, err := s.hasRates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tags := r.Tags
+	if tags == nil {
+		tags = []string{}
+	}
+	rows, err := s.Query(ctx, sqlTotals.pick(rates), binaryResults, r.Keys, r.Before, r.Excluded, r.Currency, tags)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if err := checkBinary(rows); err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		v := rows.RawValues()
+		if i := int(rawInt(v[0], 0)) - 1; i >= 0 && i < n {
+			t.Count[i], t.Spent[i], t.Tagged[i] = int32(rawInt(v[1], 0)), rawInt(v[2], 0), rawBool(v[3])
+		}
+	}
+	return t, s.Wrap(rows.Err())
 }
 
 var sqlLines = variants(func(rates bool) string {
@@ -146,45 +211,36 @@ func (s *Store) ReadLines(ctx context.Context, r OrderRead, orders *Orders) (*Li
 		return nil, err
 	}
 	index := make(map[string]int32, orders.Len())
-	for i, id := range orders.ID {
-		index[id] = int32(i)
+	for i := range orders.Len() {
+		index[orders.ID.At(i)] = int32(i)
 	}
-	rows, err := s.Query(ctx, sqlLines.pick(rates), r.From, r.To, r.Excluded, r.Currency)
+	rows, err := s.Query(ctx, sqlLines.pick(rates), binaryResults, r.From, r.To, r.Excluded, r.Currency)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	if err := checkBinary(rows); err != nil {
+		return nil, err
+	}
 	l := &Lines{Products: NewDict()}
-	var (
-		orderID, productID string
-		name               *string
-		quantity           *int64
-		amount             pgtype.Int8
-	)
 	for rows.Next() {
-		if err := rows.Scan(&orderID, &productID, &name, &quantity, &amount); err != nil {
-			return nil, s.Wrap(err)
-		}
-		oi, ok := index[orderID]
+		v := rows.RawValues()
+		oi, ok := index[string(v[0])]
 		if !ok {
 			continue // an order inserted between the two reads
 		}
-		pid := l.Products.ID(productID)
+		pid := l.Products.idBytes(v[1])
 		if int(pid) == len(l.Names) {
-			n := productID
-			if name != nil {
-				n = *name
+			name := l.Products.Values[pid]
+			if v[2] != nil {
+				name = string(v[2])
 			}
-			l.Names = append(l.Names, n)
-		}
-		var q int64
-		if quantity != nil {
-			q = *quantity
+			l.Names = append(l.Names, name)
 		}
 		l.Order = append(l.Order, oi)
 		l.Product = append(l.Product, pid)
-		l.Quantity = append(l.Quantity, q)
-		l.Amount = append(l.Amount, int8OrNull(amount))
+		l.Quantity = append(l.Quantity, rawInt(v[3], 0))
+		l.Amount = append(l.Amount, rawInt(v[4], Null))
 	}
 	return l, s.Wrap(rows.Err())
 }

@@ -1,6 +1,9 @@
 package store
 
-import "time"
+import (
+	"time"
+	"unsafe"
+)
 
 // Null marks an absent instant or amount in the readers' int64 columns.
 const Null int64 = -1 << 63
@@ -18,6 +21,7 @@ func Micros(t time.Time) int64 { return t.UnixMicro() }
 type Dict struct {
 	Values []string
 	index  map[string]int32
+	arena  []byte // the bytes of the values added from rows, side by side: one allocation per chunk
 }
 
 // NewDict returns an empty dictionary.
@@ -50,6 +54,37 @@ func (d *Dict) Nullable(s *string) int32 {
 	return d.ID(*s)
 }
 
+// idBytes returns the id of the string in b, adding it when new; b is copied only then.
+func (d *Dict) idBytes(b []byte) int32 {
+	if id, ok := d.index[string(b)]; ok {
+		return id
+	}
+	if len(d.arena)+len(b) > cap(d.arena) {
+		d.arena = make([]byte, 0, max(dictChunk, len(b)))
+	}
+	start := len(d.arena)
+	d.arena = append(d.arena, b...)
+	return d.ID(unsafe.String(unsafe.SliceData(d.arena[start:]), len(b)))
+}
+
+const dictChunk = 64 << 10
+
+// LookupBytes returns the id of the string in b, or -1 when it was never seen.
+func (d *Dict) LookupBytes(b []byte) int32 {
+	if id, ok := d.index[string(b)]; ok {
+		return id
+	}
+	return -1
+}
+
+// rawID is the id of a raw text value, -1 for NULL.
+func (d *Dict) rawID(b []byte) int32 {
+	if b == nil {
+		return -1
+	}
+	return d.idBytes(b)
+}
+
 // Message flags of a ticket.
 const (
 	HasAgentMessage uint8 = 1 << iota
@@ -60,25 +95,47 @@ const (
 
 // Tickets are the helpdesk tickets a query needs, as columns (one index per ticket).
 type Tickets struct {
-	ID           []string
+	ID           Strings
 	Customer     []int32 // Customers id, -1 unidentified
 	Channel      []int32 // Channels id, -1 NULL
 	Project      []int32
 	Topic        []int32
 	Priority     []int32
 	ClosingAgent []int32 // Agents id, -1 NULL
-	Tags         [][]int32
+	TagStart     []int32 // the tags of ticket i are TagIDs[TagStart[i]:TagStart[i+1]]
+	TagIDs       []int32 // TagNames ids
 	Created      []int64 // micros
 	Closed       []int64 // micros or Null
-	FirstReply   []int64 // first agent message at or after creation (micros) or Null
-	Flags        []uint8
-	Participants [][]int32 // agents who sent a message (only when asked for)
 
 	Customers, Channels, Projects, Topics, Priorities, Agents, TagNames *Dict
 }
 
 // Len is the number of tickets.
-func (t *Tickets) Len() int { return len(t.ID) }
+func (t *Tickets) Len() int { return t.ID.Len() }
+
+// Tags returns the TagNames ids of ticket i.
+func (t *Tickets) Tags(i int) []int32 { return t.TagIDs[t.TagStart[i]:t.TagStart[i+1]] }
+
+// Messages are the message summaries of a set of tickets: one row per ticket with messages.
+type Messages struct {
+	Ticket     Strings // ticket id
+	FirstReply []int64 // first agent message at or after the ticket's creation (micros) or Null
+	Flags      []uint8
+	PartStart  []int32 // with participants: the agents who wrote in ticket i are PartIDs[PartStart[i]:PartStart[i+1]]
+	PartIDs    []int32 // Agents ids
+	Agents     *Dict
+}
+
+// Len is the number of tickets summarised.
+func (m *Messages) Len() int { return m.Ticket.Len() }
+
+// Participants returns the Agents ids of the agents who wrote in ticket row i (none unless asked).
+func (m *Messages) Participants(i int) []int32 {
+	if m.PartStart == nil {
+		return nil
+	}
+	return m.PartIDs[m.PartStart[i]:m.PartStart[i+1]]
+}
 
 // Surveys are CSAT survey rows (one per survey sent).
 type Surveys struct {
@@ -103,7 +160,7 @@ type Displays struct {
 
 // Orders are orders whose status is counted, as columns.
 type Orders struct {
-	ID       []string
+	ID       Strings
 	Customer []int32 // Customers id, -1 NULL
 	Created  []int64
 	Amount   []int64 // shop currency, MoneyScale; Null when its currency cannot be converted
@@ -114,7 +171,16 @@ type Orders struct {
 }
 
 // Len is the number of orders.
-func (o *Orders) Len() int { return len(o.ID) }
+func (o *Orders) Len() int { return o.ID.Len() }
+
+// Order is one order as ScanOrders streams it; its byte slices are only valid during the call.
+type Order struct {
+	Customer []byte // nil: NULL
+	Created  int64
+	Amount   int64 // shop currency, MoneyScale; Null when its currency cannot be converted
+	Currency []byte
+	Project  []byte
+}
 
 // History is, per customer, the eligible orders created before a given instant.
 type History struct {

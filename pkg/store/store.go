@@ -53,14 +53,37 @@ func (s *Store) Query(ctx context.Context, sqlTemplate string, args ...any) (pgx
 	ctx, span := tracing.DefaultTracer().Start(ctx, "store.query", trace.WithAttributes(
 		attribute.String("store", s.label), attribute.String("schema", s.schema)))
 	ctx, cancel := context.WithTimeout(ctx, s.timeout+queryBackstop)
-	rows, err := s.pool.Query(ctx, s.render(sqlTemplate), args...)
+	sql := s.render(sqlTemplate)
+	var retries int32
+	rows, err := s.send(ctx, sql, args, &retries)
 	if err != nil {
 		err = s.wrapCtx(ctx, err)
 		cancel()
 		endSpan(span, err)
 		return nil, err
 	}
-	return &storeRows{Rows: rows, ctx: ctx, store: s, cancel: cancel, span: span}, nil
+	return &storeRows{Rows: rows, ctx: ctx, store: s, cancel: cancel, span: span, sql: sql, args: args, retries: retries}, nil
+}
+
+// send runs a statement on a pooled session. A session the server ended (a restart the pool has
+// not noticed yet: it pings only sessions idle for over a second) fails before the statement runs:
+// when it is prepared, or at its first row (storeRows.Next). Every statement of the plugin is a
+// read, so it is sent again on another session, at most once per session the pool may hold.
+func (s *Store) send(ctx context.Context, sql string, args []any, retries *int32) (pgx.Rows, error) {
+	rows, err := s.pool.Query(ctx, sql, args...)
+	for err != nil && s.resend(ctx, err, retries) {
+		rows, err = s.pool.Query(ctx, sql, args...)
+	}
+	return rows, err
+}
+
+// resend reports whether a statement that failed with err is sent again, counting it in retries.
+func (s *Store) resend(ctx context.Context, err error, retries *int32) bool {
+	if !sessionEnded(err) || ctx.Err() != nil || *retries >= s.pool.Stat().MaxConns() {
+		return false
+	}
+	*retries++
+	return true
 }
 
 func (s *Store) render(sqlTemplate string) string {
@@ -91,11 +114,28 @@ type storeRows struct {
 	once     sync.Once
 	finished bool
 	err      error
+
+	sql     string
+	args    []any
+	retries int32
+	started bool  // a row came: the statement is not sent again
+	sendErr error // of sending it again
 }
 
 func (r *storeRows) Next() bool {
-	if r.Rows.Next() {
-		return true
+	for {
+		if r.Rows.Next() {
+			r.started = true
+			return true
+		}
+		if r.started || r.sendErr != nil || !r.store.resend(r.ctx, r.Rows.Err(), &r.retries) {
+			break
+		}
+		r.Rows.Close()
+		var rows pgx.Rows
+		if rows, r.sendErr = r.store.send(r.ctx, r.sql, r.args, &r.retries); r.sendErr == nil {
+			r.Rows = rows
+		}
 	}
 	r.finish()
 	return false
@@ -110,12 +150,19 @@ func (r *storeRows) Err() error {
 	if r.finished {
 		return r.err
 	}
-	return r.store.wrapCtx(r.ctx, r.Rows.Err())
+	return r.store.wrapCtx(r.ctx, r.rowsErr())
+}
+
+func (r *storeRows) rowsErr() error {
+	if r.sendErr != nil {
+		return r.sendErr
+	}
+	return r.Rows.Err()
 }
 
 func (r *storeRows) finish() {
 	r.once.Do(func() {
-		r.err = r.store.wrapCtx(r.ctx, r.Rows.Err())
+		r.err = r.store.wrapCtx(r.ctx, r.rowsErr())
 		r.finished = true
 		endSpan(r.span, r.err)
 		r.cancel()

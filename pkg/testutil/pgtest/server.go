@@ -62,6 +62,7 @@ type Server struct {
 	external bool
 
 	binDir, baseDir, dataDir, logPath string
+	options                           []string // extra server settings (-c name=value), see Launch
 
 	mu      sync.Mutex
 	running bool
@@ -302,8 +303,11 @@ func (s *Server) start() error {
 		return nil
 	}
 	s.admin = s.socketConfig()
-	out, err := s.pgctl("start", "-D", s.dataDir, "-l", s.logPath, "-w", "-t", "60",
-		"-o", "-p "+strconv.Itoa(s.Port))
+	opts := "-p " + strconv.Itoa(s.Port)
+	for _, o := range s.options {
+		opts += " -c " + o
+	}
+	out, err := s.pgctl("start", "-D", s.dataDir, "-l", s.logPath, "-w", "-t", "60", "-o", opts)
 	if err != nil {
 		return fmt.Errorf("pg_ctl start: %v: %s\nlog tail:\n%s", err, out, s.logTail())
 	}

@@ -1,0 +1,146 @@
+// Command bench measures the plugin at benchmark scale, side by side with hand-written SQL and
+// with the scan limit, and writes the figures to docs/BENCHMARKS.md.
+//
+//	go run ./cmd/bench [-dir .bench | -url postgres://owner:pass@host/db] [-runs 5] [-days 30,365]
+//	    [-out docs/BENCHMARKS.md]
+//
+// Without -url it starts (and stops) a private PostgreSQL cluster kept in -dir, loading the
+// benchmark dataset (pkg/demo, demo.Bench) on first use only. With -url it uses that database,
+// loading the dataset into its public schema when it is not there yet (the role must be able to
+// create tables).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func main() {
+	log.SetFlags(0)
+	log.SetPrefix("bench: ")
+	if err := run(os.Args[1:]); err != nil {
+		log.Fatal(err)
+	}
+}
+
+type config struct {
+	dir, url, out string
+	dashboards    string
+	runs          int
+	days          []int
+	check         bool
+	pluginOnly    bool
+	cpuProfile    string
+}
+
+func parseFlags(args []string) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.StringVar(&c.dir, "dir", ".bench", "directory of the private PostgreSQL cluster (kept between runs)")
+	fs.StringVar(&c.url, "url", "", "PostgreSQL URL of an existing database to use instead of a private cluster")
+	fs.StringVar(&c.out, "out", "docs/BENCHMARKS.md", "Markdown report to write (empty: print only)")
+	fs.StringVar(&c.dashboards, "dashboards", "dashboards", "directory of the shipped dashboards")
+	fs.IntVar(&c.runs, "runs", 5, "rounds of measurement; each figure is the median over them")
+	days := fs.String("days", "30,365", "range lengths in days, ending at the end of the data")
+	fs.BoolVar(&c.check, "check", true, "check first that the hand-written SQL and the plugin give the same numbers")
+	fs.BoolVar(&c.pluginOnly, "plugin-only", false, "measure the plugin only (no SQL baselines, no report): for profiling")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the plugin refreshes to this file")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if c.runs < 1 {
+		return c, errors.New("-runs must be at least 1")
+	}
+	for _, s := range strings.Split(*days, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return c, fmt.Errorf("-days: %q is not a number of days", s)
+		}
+		c.days = append(c.days, n)
+	}
+	return c, nil
+}
+
+func run(args []string) error {
+	cfg, err := parseFlags(args)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	db, err := openDatabase(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.close()
+	if err := db.seed(ctx); err != nil {
+		return err
+	}
+	b, err := newBench(ctx, db, cfg.dashboards)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	rep := &report{cfg: cfg, dataset: db.describe(ctx), machine: readMachine(), postgres: db.version(ctx), end: db.end, started: time.Now()}
+	rep.loadBefore = loadAverage()
+	if cfg.cpuProfile != "" {
+		stopProfile, err := startCPUProfile(cfg.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
+	}
+	for _, days := range cfg.days {
+		to := db.end
+		from := to.AddDate(0, 0, -days)
+		if cfg.check && !cfg.pluginOnly {
+			if err := b.check(ctx, from, to); err != nil {
+				return fmt.Errorf("%d days: %w", days, err)
+			}
+			log.Printf("%d days: hand-written SQL (best and naive) and the plugin agree", days)
+		}
+		r, err := b.measure(ctx, days, from, to, cfg.runs, !cfg.pluginOnly)
+		if err != nil {
+			return fmt.Errorf("%d days: %w", days, err)
+		}
+		rep.ranges = append(rep.ranges, r)
+		log.Print(r.summary())
+	}
+	rep.loadAfter = loadAverage()
+	if cfg.pluginOnly {
+		return nil
+	}
+	fmt.Println(rep.figures())
+	if cfg.out == "" {
+		return nil
+	}
+	existing, err := os.ReadFile(cfg.out)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return os.WriteFile(cfg.out, []byte(rep.markdown(string(existing))), 0o644)
+}
+
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}
