@@ -59,7 +59,7 @@ func Dist() error {
 	return checkDist()
 }
 
-// CI is the project's test command: check formatting, vet and test the backend, type-check,
+// CI is the project's test command: check formatting, vet, test and briefly fuzz the backend, type-check,
 // lint and test the frontend, then build and check the plugin package.
 func CI() error {
 	mg.SerialDeps(NpmInstall)
@@ -70,6 +70,10 @@ func CI() error {
 		{"go", "vet", "./..."},
 		// PostgreSQL tests start their own throw-away clusters (or use TEST_DATABASE_URL).
 		{"go", "test", "-count=1", "./..."},
+		// A short fixed fuzzing run of the query and settings parsers (the QueryData fuzzer needs a
+		// PostgreSQL per worker and minutes of instrumented build: run it by hand, see docs/RELIABILITY.md).
+		{"go", "test", "./pkg/models", "-run", "^$", "-fuzz", "^FuzzParseQuery$", "-fuzztime", "15s"},
+		{"go", "test", "./pkg/models", "-run", "^$", "-fuzz", "^FuzzLoadSettings$", "-fuzztime", "15s"},
 		{"npm", "run", "typecheck"},
 		{"npm", "run", "lint"},
 		{"npm", "run", "test:ci"},

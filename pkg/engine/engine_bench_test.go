@@ -145,6 +145,7 @@ func (o benchOrders) ScanOrders(_ context.Context, _ store.OrderRead, f func([]b
 	}
 	return nil
 }
+
 // bytesOf shares a string's bytes, as the store hands out the bytes of a row without copying.
 func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
