@@ -34,7 +34,9 @@ type bench struct {
 	instance backend.DataSourceInstanceSettings
 	settings models.Settings
 	sql      *pgxpool.Pool
+	stores   *store.Stores // the plugin's readers, for the reads one at a time
 	panels   []panelQuery
+	heapFile string // write a heap profile after each cold refresh (the last one stays)
 }
 
 func newBench(ctx context.Context, db *database, dashboards string) (*bench, error) {
@@ -61,10 +63,51 @@ func newBench(ctx context.Context, db *database, dashboards string) (*bench, err
 	if b.sql, err = newSQLPool(ctx, db.login); err != nil {
 		return nil, err
 	}
+	if b.stores, err = store.Open(b.settings); err != nil {
+		b.sql.Close()
+		return nil, err
+	}
 	return b, nil
 }
 
-func (b *bench) close() { b.sql.Close() }
+func (b *bench) close() {
+	b.sql.Close()
+	b.stores.Close()
+}
+
+// readNames are the plugin's main reads of a range, timed one at a time to show where a cold
+// refresh spends its time (a refresh runs them concurrently, for the range and the one before).
+var readNames = []string{"tickets", "messages of the closed tickets", "orders, streamed", "surveys"}
+
+// reads times each main read of [from, to) once, alone, as the plugin makes it with its read cache.
+func (b *bench) reads(ctx context.Context, t *timings, from, to time.Time) error {
+	w := b.settings.AttributionWindow
+	tr := store.TicketRead{CreatedFrom: from.Add(-w), CreatedTo: to.Add(w), ClosedFrom: from, ClosedTo: to,
+		SurveysFrom: &from, SurveysTo: &to}
+	h, o := b.stores.Helpdesk, b.stores.Orders
+	run := []func() error{
+		func() error { _, err := h.ReadTickets(ctx, tr); return err },
+		func() error {
+			_, err := h.ReadMessages(ctx, store.MessageRead{TicketRead: store.TicketRead{CreatedFrom: from, CreatedTo: from,
+				ClosedFrom: from, ClosedTo: to}})
+			return err
+		},
+		func() error {
+			r := store.OrderRead{From: from.Add(-w), To: to.Add(w), Excluded: b.settings.ExcludedStatuses, Currency: b.settings.Currency}
+			return o.ScanOrders(ctx, r, func(store.Order) error { return nil })
+		},
+		func() error { _, err := h.ReadSurveys(ctx, from, to); return err },
+	}
+	if t.reads == nil {
+		t.reads = make([][]time.Duration, len(run))
+	}
+	for i, f := range run {
+		if err := timeIt(&t.reads[i], f); err != nil {
+			return fmt.Errorf("read %s: %w", readNames[i], err)
+		}
+	}
+	return nil
+}
 
 func (b *bench) args(from, to time.Time) reportArgs {
 	return reportArgs{from: from, to: to, window: b.settings.AttributionWindow, excluded: b.settings.ExcludedStatuses,
@@ -144,7 +187,8 @@ type timings struct {
 	days                          int
 	rows                          int64 // tickets and orders in range
 	scan, best, naive, cold, warm []time.Duration
-	heap, rss                     uint64 // peaks over every plugin refresh
+	reads                         [][]time.Duration // by readNames
+	heap, rss                     uint64            // peaks over every plugin refresh
 }
 
 // measure runs every figure of one range runs times, interleaved.
@@ -173,6 +217,9 @@ func (b *bench) measure(ctx context.Context, days int, from, to time.Time, runs 
 			}
 		}
 		if _, err := b.pluginRound(ctx, t, from, to); err != nil {
+			return nil, err
+		}
+		if err := b.reads(ctx, t, from, to); err != nil {
 			return nil, err
 		}
 		log.Printf("%d days, round %d/%d: scan %s, best SQL %s, naive SQL %s, plugin cold %s, warm %s", days, i+1, runs,
@@ -212,6 +259,11 @@ func (b *bench) pluginRound(ctx context.Context, t *timings, from, to time.Time)
 		peak := sampleMemory()
 		err := timeIt(samples, func() error { return b.refresh(ctx, ds, from, to) })
 		heap, rss := peak()
+		if i == 0 && b.heapFile != "" {
+			if err := writeHeapProfile(b.heapFile); err != nil {
+				return nil, err
+			}
+		}
 		t.heap, t.rss = max(t.heap, heap), max(t.rss, rss)
 		if err != nil {
 			return nil, fmt.Errorf("plugin refresh: %w", err)

@@ -40,6 +40,7 @@ type config struct {
 	check         bool
 	pluginOnly    bool
 	cpuProfile    string
+	memProfile    string
 }
 
 func parseFlags(args []string) (config, error) {
@@ -54,6 +55,7 @@ func parseFlags(args []string) (config, error) {
 	fs.BoolVar(&c.check, "check", true, "check first that the hand-written SQL and the plugin give the same numbers")
 	fs.BoolVar(&c.pluginOnly, "plugin-only", false, "measure the plugin only (no SQL baselines, no report): for profiling")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the plugin refreshes to this file")
+	fs.StringVar(&c.memProfile, "memprofile", "", "write a heap profile, taken at the peak of the last cold refresh, to this file")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -90,7 +92,11 @@ func run(args []string) error {
 		return err
 	}
 	defer b.close()
-	rep := &report{cfg: cfg, dataset: db.describe(ctx), machine: readMachine(), postgres: db.version(ctx), end: db.end, started: time.Now()}
+	b.heapFile = cfg.memProfile
+	rep := &report{cfg: cfg, machine: readMachine(), postgres: db.version(ctx), end: db.end, started: time.Now()}
+	if !cfg.pluginOnly {
+		rep.dataset = db.describe(ctx)
+	}
 	rep.loadBefore = loadAverage()
 	if cfg.cpuProfile != "" {
 		stopProfile, err := startCPUProfile(cfg.cpuProfile)
@@ -143,4 +149,13 @@ func startCPUProfile(path string) (func(), error) {
 		pprof.StopCPUProfile()
 		f.Close()
 	}, nil
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return pprof.Lookup("heap").WriteTo(f, 0)
 }

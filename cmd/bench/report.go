@@ -169,6 +169,9 @@ func (r *report) figures() string {
 	w("| plugin cold / scan limit | " + r.columns(func(t *timings) string { return ratio(median(t.cold), median(t.scan)) }) + " |")
 	w("| plugin warm / scan limit | " + r.columns(func(t *timings) string { return ratio(median(t.warm), median(t.scan)) }) + " |")
 	w("| plugin cold, per row in range | " + r.columns(func(t *timings) string { return t.perRow() }) + " |")
+	for i, name := range readNames {
+		w("| plugin read alone: %s | "+r.columns(func(t *timings) string { return ms(median(t.reads[i])) })+" |", name)
+	}
 	w("| plugin peak Go heap in use | " + r.columns(func(t *timings) string { return mib(t.heap) }) + " |")
 	w("| bench process peak RSS during refreshes | " + r.columns(func(t *timings) string { return mib(t.rss) }) + " |")
 	w("")

@@ -219,7 +219,7 @@ func (o cachedOrders) ReadOrders(ctx context.Context, r store.OrderRead) (*store
 }
 
 func (o cachedOrders) ReadCustomerTotals(ctx context.Context, r store.TotalsRead) (*store.Totals, error) {
-	key := keyOf("totals", r.Keys, r.Before, r.Excluded, r.Currency, r.Tags)
+	key := keyOf("totals", r.Keys, r.Before, r.Excluded, r.Currency, r.Tags, r.CapOrders)
 	return cached(ctx, o.c, key, func(ctx context.Context) (*store.Totals, error) { return o.OrderReader.ReadCustomerTotals(ctx, r) })
 }
 

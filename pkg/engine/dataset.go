@@ -231,22 +231,14 @@ func span(from, to time.Time) string {
 // ptr names a read in a cache key: values derived from a read are only valid for that very read.
 func ptr(v any) string { return fmt.Sprintf("%p", v) }
 
-// ticketIndex finds a ticket of the read by id.
-func (d *dataset) ticketIndex(ctx context.Context) (*store.StringIndex, error) {
-	t := d.tickets
-	return memo(ctx, d.e, keyOf("ticket index", ptr(t)), func(context.Context) (*store.StringIndex, error) {
-		return t.ID.Index(), nil
-	})
-}
+// ticketIndex finds a ticket of the read by id. It is not kept: the few uses are themselves kept.
+func (d *dataset) ticketIndex() *store.StringIndex { return d.tickets.ID.Index() }
 
 // surveyTickets maps each survey to its ticket in the ticket read (-1: not read).
 func (d *dataset) surveyTickets(ctx context.Context) ([]int32, error) {
-	idx, err := d.ticketIndex(ctx)
-	if err != nil {
-		return nil, err
-	}
 	s := d.surveys
 	return memo(ctx, d.e, keyOf("survey tickets", ptr(s), ptr(d.tickets)), func(context.Context) ([]int32, error) {
+		idx := d.ticketIndex()
 		out := make([]int32, len(s.Ticket))
 		for i, id := range s.Ticket {
 			out[i] = idx.LookupString(id)
@@ -284,20 +276,21 @@ func (d *dataset) loadMessages(ctx context.Context, from, to time.Time, n needs)
 	if n.participants {
 		r.SurveysFrom, r.SurveysTo = &from, &to
 	}
-	idx, err := d.ticketIndex(ctx)
-	if err != nil {
-		return err
-	}
 	t := d.tickets
+	var err error
 	key := keyOf("messages", r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, r.SurveysFrom != nil, r.Participants, ptr(t))
 	d.msgs, err = memo(ctx, d.e, key, func(ctx context.Context) (*ticketMessages, error) {
 		m, err := d.e.helpdesk.ReadMessages(ctx, r)
 		if err != nil {
 			return nil, err
 		}
-		out := &ticketMessages{firstReply: make([]int64, t.Len()), flags: make([]uint8, t.Len())}
-		for i := range out.firstReply {
-			out.firstReply[i] = store.Null
+		idx := d.ticketIndex()
+		out := &ticketMessages{flags: make([]uint8, t.Len())}
+		if n.messagesCreated { // first replies only count on the creation basis
+			out.firstReply = make([]int64, t.Len())
+			for i := range out.firstReply {
+				out.firstReply[i] = store.Null
+			}
 		}
 		if r.Participants {
 			out.read, out.row = m, make([]int32, t.Len())
@@ -310,7 +303,10 @@ func (d *dataset) loadMessages(ctx context.Context, from, to time.Time, n needs)
 			if ti < 0 {
 				continue // a ticket created since the ticket read
 			}
-			out.firstReply[ti], out.flags[ti] = m.FirstReply[i], m.Flags[i]
+			out.flags[ti] = m.Flags[i]
+			if out.firstReply != nil {
+				out.firstReply[ti] = m.FirstReply[i]
+			}
 			if out.row != nil {
 				out.row[ti] = int32(i)
 			}

@@ -20,6 +20,10 @@ type pairs struct {
 }
 
 func (p *pairs) add(ticket int32, amount, at int64) {
+	if len(p.ticket) == cap(p.ticket) { // double: append grows large slices by a quarter
+		n := max(len(p.ticket), 1024)
+		p.ticket, p.amount, p.at = slices.Grow(p.ticket, n), slices.Grow(p.amount, n), slices.Grow(p.at, n)
+	}
 	p.ticket = append(p.ticket, ticket)
 	p.amount = append(p.amount, amount)
 	p.at = append(p.at, at)
@@ -140,9 +144,8 @@ func (d *dataset) attribute(ctx context.Context, lo, hi time.Time) error {
 	key := keyOf("pairs", ptr(t), r.From, r.To, r.Excluded, r.Currency, model, window)
 	d.pairs, err = memo(ctx, e, key, func(ctx context.Context) (*pairs, error) {
 		a := newAttributor(t, window, model)
-		customers := t.Customers.Index()
 		p := &pairs{unconv: &unconverted{currencies: store.NewDict()}}
-		err := e.orders.ScanOrders(ctx, r, func(_ []byte, x store.Order) error {
+		err := e.orders.ScanOrders(ctx, r, func(x store.Order) error {
 			if x.Amount == store.Null {
 				p.unconv.add(x.Created, p.unconv.currencies.ID(string(x.Currency)))
 				return nil
@@ -150,7 +153,7 @@ func (d *dataset) attribute(ctx context.Context, lo, hi time.Time) error {
 			if x.Customer == nil {
 				return nil
 			}
-			if ti := a.credit(customers.Lookup(x.Customer), x.Created); ti >= 0 {
+			if ti := a.credit(t.Customers.LookupBytes(x.Customer), x.Created); ti >= 0 {
 				p.add(ti, x.Amount, x.Created)
 			}
 			return nil

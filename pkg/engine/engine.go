@@ -29,7 +29,7 @@ type HelpdeskReader interface {
 // OrderReader is what the engine reads from the order store.
 type OrderReader interface {
 	ReadOrders(ctx context.Context, r store.OrderRead) (*store.Orders, error)
-	ScanOrders(ctx context.Context, r store.OrderRead, f func(id []byte, o store.Order) error) error
+	ScanOrders(ctx context.Context, r store.OrderRead, f func(o store.Order) error) error
 	ReadCustomerTotals(ctx context.Context, r store.TotalsRead) (*store.Totals, error)
 	ReadHistory(ctx context.Context, before time.Time, keys, excluded []string, currency string) (*store.History, error)
 	ReadLines(ctx context.Context, r store.OrderRead, orders *store.Orders) (*store.Lines, error)

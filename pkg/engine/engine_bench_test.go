@@ -133,11 +133,11 @@ type benchOrders struct{ d *benchData }
 func (o benchOrders) ReadOrders(context.Context, store.OrderRead) (*store.Orders, error) {
 	return o.d.orders, nil
 }
-func (o benchOrders) ScanOrders(_ context.Context, _ store.OrderRead, f func([]byte, store.Order) error) error {
+func (o benchOrders) ScanOrders(_ context.Context, _ store.OrderRead, f func(store.Order) error) error {
 	x := o.d.orders
 	currencies := [][]byte{[]byte("USD"), []byte("EUR")}
 	for i := range x.Len() {
-		err := f(nil, store.Order{Customer: bytesOf(o.d.keys.At(i)), Created: x.Created[i], Amount: x.Amount[i],
+		err := f(store.Order{Customer: bytesOf(o.d.keys.At(i)), Created: x.Created[i], Amount: x.Amount[i],
 			Currency: currencies[x.Currency[i]]})
 		if err != nil {
 			return err

@@ -114,11 +114,9 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 			return nil, err
 		}
 	}
-	credited := make([]int32, t.Len())
-	revenue := make([]int64, t.Len())
-	for i, ti := range d.pairs.ticket {
-		credited[ti]++
-		revenue[ti] += d.pairAmount(i)
+	credited, revenue, err := d.creditsByTicket(ctx)
+	if err != nil {
+		return nil, err
 	}
 	// The score filter and dimension of a ticket are its latest CSAT score.
 	keep := d.rowFilter(factTicket, withoutFilter(o, "score"))
@@ -156,7 +154,7 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 		}
 		return strings.Compare(t.ID.At(b), t.ID.At(a))
 	}
-	slices.SortFunc(rows, func(a, b int) int {
+	order := func(a, b int) int {
 		switch sortBy {
 		case "lowest_csat":
 			sa, oka := scores[t.ID.At(a)]
@@ -176,12 +174,14 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 			}
 		}
 		return newest(a, b)
-	})
+	}
 	tab := &Table{Name: "tickets"}
 	if len(rows) > q.Limit {
 		tab.Notices = append(tab.Notices, fmt.Sprintf("showing the first %d of %d tickets: raise limit or narrow the filters to see the rest", q.Limit, len(rows)))
+		selectFirst(rows, q.Limit, order)
 		rows = rows[:q.Limit]
 	}
+	slices.SortFunc(rows, order)
 	if !allScores {
 		if scores, err = d.ticketScores(ctx, rows); err != nil {
 			return nil, err
@@ -253,6 +253,59 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 	return tab, nil
 }
 
+// creditsByTicket is, per ticket of the read, the number of orders credited to it and their revenue.
+func (d *dataset) creditsByTicket(ctx context.Context) ([]int32, []int64, error) {
+	type credits struct {
+		orders  []int32
+		revenue []int64
+	}
+	p, n := d.pairs, d.tickets.Len()
+	c, err := memo(ctx, d.e, keyOf("credits", ptr(p)), func(context.Context) (credits, error) {
+		c := credits{make([]int32, n), make([]int64, n)}
+		for i, ti := range p.ticket {
+			c.orders[ti]++
+			c.revenue[ti] += p.amount[i]
+		}
+		return c, nil
+	})
+	return c.orders, c.revenue, err
+}
+
+// selectFirst moves the k first rows in the order of cmp to rows[:k], in no particular order: a
+// quickselect, linear where sorting a year of tickets to show a thousand is not.
+func selectFirst(rows []int, k int, cmp func(a, b int) int) {
+	lo, hi := 0, len(rows)-1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		// median of three as pivot, moved to hi
+		if cmp(rows[mid], rows[lo]) < 0 {
+			rows[mid], rows[lo] = rows[lo], rows[mid]
+		}
+		if cmp(rows[hi], rows[lo]) < 0 {
+			rows[hi], rows[lo] = rows[lo], rows[hi]
+		}
+		if cmp(rows[mid], rows[hi]) < 0 {
+			rows[mid], rows[hi] = rows[hi], rows[mid]
+		}
+		pivot, store := rows[hi], lo
+		for i := lo; i < hi; i++ {
+			if cmp(rows[i], pivot) < 0 {
+				rows[i], rows[store] = rows[store], rows[i]
+				store++
+			}
+		}
+		rows[store], rows[hi] = rows[hi], rows[store]
+		switch {
+		case store == k-1 || store == k:
+			return
+		case store < k:
+			lo = store + 1
+		default:
+			hi = store - 1
+		}
+	}
+}
+
 // ticketScores reads the latest CSAT score of the tickets rows.
 func (d *dataset) ticketScores(ctx context.Context, rows []int) (map[string]int16, error) {
 	ids := make([]string, len(rows))
@@ -286,8 +339,9 @@ func (d *dataset) segmentsOf(ctx context.Context, rows []int) ([]int8, error) {
 	if len(keys) == 0 {
 		return out, nil
 	}
+	// Past VIPMinOrders orders a customer is a VIP whatever it spent: no need to count further.
 	tot, err := d.e.orders.ReadCustomerTotals(ctx, store.TotalsRead{Keys: keys, Before: before,
-		Excluded: s.ExcludedStatuses, Currency: s.Currency, Tags: s.VIPTags})
+		Excluded: s.ExcludedStatuses, Currency: s.Currency, Tags: s.VIPTags, CapOrders: s.VIPMinOrders})
 	if err != nil {
 		return nil, err
 	}

@@ -4,8 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"math"
+	"slices"
 	"unsafe"
 
 	"github.com/jackc/pgx/v5"
@@ -99,6 +99,29 @@ func rawStrings(b []byte, f func([]byte)) error {
 	return nil
 }
 
+// push appends v, doubling the capacity when full: append grows large slices by a quarter, which
+// copies a million-row column some ten times over while it is read.
+func push[T any](s []T, v T) []T {
+	if len(s) == cap(s) {
+		s = slices.Grow(s, max(len(s), 256))
+	}
+	return append(s, v)
+}
+
+// fit returns s without the spare capacity push left, when that spare is worth a copy: the columns of a
+// read are kept for a while, and up to half of a doubled column is spare.
+func fit[T any](s []T) []T {
+	if cap(s)-len(s) <= len(s)/8 {
+		return s
+	}
+	return slices.Clone(s)
+}
+
+// fit trims the buffers of a column once it is complete.
+func (s *Strings) fit() {
+	s.buf, s.end = fit(s.buf), fit(s.end)
+}
+
 // Strings is a column of strings kept in one buffer: a million ids cost their bytes and four
 // bytes each, instead of a string header and an allocation each.
 type Strings struct {
@@ -122,73 +145,11 @@ func (s *Strings) At(i int) string {
 func (s *Strings) Append(v string) { s.add([]byte(v)) }
 
 func (s *Strings) add(b []byte) {
+	if len(s.buf)+len(b) > cap(s.buf) {
+		s.buf = slices.Grow(s.buf, max(len(s.buf), len(b), 4096))
+	}
 	s.buf = append(s.buf, b...)
-	s.end = append(s.end, uint32(len(s.buf)))
-}
-
-// StringIndex finds a string's position in a column of strings: an open-addressing table of one
-// word per slot (a hash tag and the position), which costs a few bytes per string where a Go map
-// takes some thirty, and finds a key of a large table in about one cache miss.
-type StringIndex struct {
-	at    func(i int) string
-	seed  maphash.Seed
-	slots []uint64 // tag<<32 | position+1; 0 empty
-	mask  uint64
-}
-
-// NewStringIndex indexes the n strings at(0) ... at(n-1). The first position of a string that occurs
-// twice wins.
-func NewStringIndex(n int, at func(i int) string) *StringIndex {
-	size := uint64(16)
-	for size < uint64(n)*2 {
-		size *= 2
-	}
-	x := &StringIndex{at: at, seed: maphash.MakeSeed(), slots: make([]uint64, size), mask: size - 1}
-	for i := range n {
-		v := at(i)
-		h := maphash.String(x.seed, v)
-		for p := h & x.mask; ; p = (p + 1) & x.mask {
-			slot := x.slots[p]
-			if slot == 0 {
-				x.slots[p] = tagOf(h)<<32 | uint64(i+1)
-				break
-			}
-			if slot>>32 == tagOf(h) && at(int(uint32(slot)-1)) == v {
-				break
-			}
-		}
-	}
-	return x
-}
-
-// tagOf is the part of a hash kept in a slot; never 0, so that a slot in use is never 0.
-func tagOf(h uint64) uint64 { return h>>32 | 1 }
-
-// Index builds the index of s.
-func (s *Strings) Index() *StringIndex { return NewStringIndex(s.Len(), s.At) }
-
-// Index builds an index of the dictionary's values: faster than Lookup on large dictionaries.
-func (d *Dict) Index() *StringIndex {
-	return NewStringIndex(len(d.Values), func(i int) string { return d.Values[i] })
-}
-
-// Lookup returns the position of b, or -1.
-func (x *StringIndex) Lookup(b []byte) int32 {
-	return x.LookupString(unsafe.String(unsafe.SliceData(b), len(b)))
-}
-
-// LookupString returns the position of v, or -1.
-func (x *StringIndex) LookupString(v string) int32 {
-	h := maphash.String(x.seed, v)
-	for p := h & x.mask; ; p = (p + 1) & x.mask {
-		slot := x.slots[p]
-		if slot == 0 {
-			return -1
-		}
-		if slot>>32 == tagOf(h) && x.at(int(uint32(slot)-1)) == v {
-			return int32(uint32(slot) - 1)
-		}
-	}
+	s.end = push(s.end, uint32(len(s.buf)))
 }
 
 func (s *Strings) bytes(i int) []byte {

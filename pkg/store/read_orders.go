@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
@@ -49,33 +51,55 @@ type OrderRead struct {
 	Currency string // the shop currency
 }
 
-var sqlOrders = variants(func(rates bool) string {
-	return `SELECT o.id, o.customer_key, o.created_at, ` + amountSQL("o.total", "$4", rates) + `, o.currency, o.project
+// The order reads send totals as they are: read_money.go converts them.
+const (
+	sqlOrders = `SELECT o.id, o.customer_key, o.created_at, o.total, o.currency, o.project
 FROM {{schema}}.orders o
 WHERE o.created_at >= $1 AND o.created_at < $2 AND NOT (coalesce(o.status, '') = ANY($3))`
-})
+
+	// sqlOrderAmounts is what ScanOrders streams: the fewer bytes PostgreSQL sends per row, the less
+	// it costs.
+	sqlOrderAmounts = `SELECT o.customer_key, o.created_at, o.total, o.currency
+FROM {{schema}}.orders o
+WHERE o.created_at >= $1 AND o.created_at < $2 AND NOT (coalesce(o.status, '') = ANY($3))`
+)
 
 // hasRates reports whether the order store has the optional exchange_rates relation.
 func (s *Store) hasRates(ctx context.Context) (bool, error) { return s.Has(ctx, "exchange_rates") }
 
+// queryOrders runs one of the order statements over r, with binary results, and the converter of
+// their totals.
+func (s *Store) queryOrders(ctx context.Context, sql string, r OrderRead) (pgx.Rows, *converter, error) {
+	conv, err := s.converter(ctx, r.Currency)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, err := s.Query(ctx, sql, binaryResults, r.From, r.To, r.Excluded)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkBinary(rows); err != nil {
+		rows.Close()
+		return nil, nil, err
+	}
+	return rows, conv, nil
+}
+
 // ScanOrders streams the orders of r to f, in no particular order, without keeping them: a caller
 // that needs a few figures of a million orders does not hold a million orders.
-func (s *Store) ScanOrders(ctx context.Context, r OrderRead, f func(id []byte, o Order) error) error {
-	rates, err := s.hasRates(ctx)
-	if err != nil {
-		return err
-	}
-	rows, err := s.Query(ctx, sqlOrders.pick(rates), binaryResults, r.From, r.To, r.Excluded, r.Currency)
+func (s *Store) ScanOrders(ctx context.Context, r OrderRead, f func(o Order) error) error {
+	rows, conv, err := s.queryOrders(ctx, sqlOrderAmounts, r)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	if err := checkBinary(rows); err != nil {
-		return err
-	}
 	for rows.Next() {
 		v := rows.RawValues()
-		if err := f(v[0], Order{Customer: v[1], Created: rawMicros(v[2]), Amount: rawInt(v[3], Null), Currency: v[4], Project: v[5]}); err != nil {
+		o := Order{Customer: v[0], Created: rawMicros(v[1]), Currency: v[3]}
+		if o.Amount, err = conv.amount(v[2], v[3], o.Created); err != nil {
+			return err
+		}
+		if err := f(o); err != nil {
 			return err
 		}
 	}
@@ -84,20 +108,27 @@ func (s *Store) ScanOrders(ctx context.Context, r OrderRead, f func(id []byte, o
 
 // ReadOrders reads the orders of r.
 func (s *Store) ReadOrders(ctx context.Context, r OrderRead) (*Orders, error) {
-	o := &Orders{Customers: NewDict(), Currencies: NewDict(), Projects: NewDict()}
-	err := s.ScanOrders(ctx, r, func(id []byte, x Order) error {
-		o.ID.add(id)
-		o.Customer = append(o.Customer, o.Customers.rawID(x.Customer))
-		o.Created = append(o.Created, x.Created)
-		o.Amount = append(o.Amount, x.Amount)
-		o.Currency = append(o.Currency, o.Currencies.rawID(x.Currency))
-		o.Project = append(o.Project, o.Projects.rawID(x.Project))
-		return nil
-	})
+	rows, conv, err := s.queryOrders(ctx, sqlOrders, r)
 	if err != nil {
 		return nil, err
 	}
-	return o, nil
+	defer rows.Close()
+	o := &Orders{Customers: NewDict(), Currencies: NewDict(), Projects: NewDict()}
+	for rows.Next() {
+		v := rows.RawValues()
+		created := rawMicros(v[2])
+		amount, err := conv.amount(v[3], v[4], created)
+		if err != nil {
+			return nil, err
+		}
+		o.ID.add(v[0])
+		o.Customer = push(o.Customer, o.Customers.rawID(v[1]))
+		o.Created = push(o.Created, created)
+		o.Amount = push(o.Amount, amount)
+		o.Currency = push(o.Currency, o.Currencies.rawID(v[4]))
+		o.Project = push(o.Project, o.Projects.rawID(v[5]))
+	}
+	return o, s.Wrap(rows.Err())
 }
 
 var sqlHistory = variants(func(rates bool) string {
@@ -137,13 +168,16 @@ func (s *Store) ReadHistory(ctx context.Context, before time.Time, keys []string
 }
 
 // TotalsRead asks, for each i, about customer Keys[i] as of Before[i]: its eligible orders created
-// before that instant, and whether it carries one of Tags.
+// before that instant, and whether it carries one of Tags. With CapOrders > 0, a customer's orders are
+// counted up to CapOrders only (and summed over those): enough to apply a rule of CapOrders orders,
+// and much cheaper for customers with hundreds.
 type TotalsRead struct {
-	Keys     []string
-	Before   []time.Time
-	Excluded []string
-	Currency string
-	Tags     []string
+	Keys      []string
+	Before    []time.Time
+	Excluded  []string
+	Currency  string
+	Tags      []string
+	CapOrders int
 }
 
 // Totals answers a TotalsRead, by index.
@@ -159,9 +193,11 @@ var sqlTotals = variants(func(rates bool) string {
        EXISTS (SELECT FROM {{schema}}.customers c WHERE c.customer_key = x.key AND c.tags && $5::text[])
 FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS x(key, before, i)
 LEFT JOIN LATERAL (
-  SELECT ` + amountSQL("o.total", "$4", rates) + ` AS amount FROM {{schema}}.orders o
-  WHERE o.customer_key = x.key AND o.created_at < x.before AND NOT (coalesce(o.status, '') = ANY($3))
-) y ON y.amount IS NOT NULL
+  SELECT amount FROM (
+    SELECT ` + amountSQL("o.total", "$4", rates) + ` AS amount FROM {{schema}}.orders o
+    WHERE o.customer_key = x.key AND o.created_at < x.before AND NOT (coalesce(o.status, '') = ANY($3))
+  ) e WHERE amount IS NOT NULL LIMIT $6
+) y ON true
 GROUP BY x.i, x.key`
 })
 
@@ -180,7 +216,12 @@ func (s *Store) ReadCustomerTotals(ctx context.Context, r TotalsRead) (*Totals, 
 	if tags == nil {
 		tags = []string{}
 	}
-	rows, err := s.Query(ctx, sqlTotals.pick(rates), binaryResults, r.Keys, r.Before, r.Excluded, r.Currency, tags)
+	var limit *int64 // NULL: no limit
+	if r.CapOrders > 0 {
+		n := int64(r.CapOrders)
+		limit = &n
+	}
+	rows, err := s.Query(ctx, sqlTotals.pick(rates), binaryResults, r.Keys, r.Before, r.Excluded, r.Currency, tags, limit)
 	if err != nil {
 		return nil, err
 	}

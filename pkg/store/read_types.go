@@ -1,9 +1,6 @@
 package store
 
-import (
-	"time"
-	"unsafe"
-)
+import "time"
 
 // Null marks an absent instant or amount in the readers' int64 columns.
 const Null int64 = -1 << 63
@@ -16,73 +13,12 @@ const MoneyScale = 10000
 // Micros turns an instant into the readers' time unit.
 func Micros(t time.Time) int64 { return t.UnixMicro() }
 
-// Dict encodes strings as dense int32 ids while rows stream in, so that joins and group-bys work on
-// integers. Id -1 is NULL.
-type Dict struct {
-	Values []string
-	index  map[string]int32
-	arena  []byte // the bytes of the values added from rows, side by side: one allocation per chunk
-}
-
-// NewDict returns an empty dictionary.
-func NewDict() *Dict { return &Dict{index: map[string]int32{}} }
-
-// ID returns the id of s, adding it when new.
-func (d *Dict) ID(s string) int32 {
-	if id, ok := d.index[s]; ok {
-		return id
-	}
-	id := int32(len(d.Values))
-	d.Values = append(d.Values, s)
-	d.index[s] = id
-	return id
-}
-
-// Lookup returns the id of s, or -1 when s was never seen.
-func (d *Dict) Lookup(s string) int32 {
-	if id, ok := d.index[s]; ok {
-		return id
-	}
-	return -1
-}
-
 // Nullable returns the id of *s, or -1 for NULL.
 func (d *Dict) Nullable(s *string) int32 {
 	if s == nil {
 		return -1
 	}
 	return d.ID(*s)
-}
-
-// idBytes returns the id of the string in b, adding it when new; b is copied only then.
-func (d *Dict) idBytes(b []byte) int32 {
-	if id, ok := d.index[string(b)]; ok {
-		return id
-	}
-	if len(d.arena)+len(b) > cap(d.arena) {
-		d.arena = make([]byte, 0, max(dictChunk, len(b)))
-	}
-	start := len(d.arena)
-	d.arena = append(d.arena, b...)
-	return d.ID(unsafe.String(unsafe.SliceData(d.arena[start:]), len(b)))
-}
-
-const dictChunk = 64 << 10
-
-// LookupBytes returns the id of the string in b, or -1 when it was never seen.
-func (d *Dict) LookupBytes(b []byte) int32 {
-	if id, ok := d.index[string(b)]; ok {
-		return id
-	}
-	return -1
-}
-
-// rawID is the id of a raw text value, -1 for NULL.
-func (d *Dict) rawID(b []byte) int32 {
-	if b == nil {
-		return -1
-	}
-	return d.idBytes(b)
 }
 
 // Message flags of a ticket.
@@ -112,6 +48,14 @@ type Tickets struct {
 
 // Len is the number of tickets.
 func (t *Tickets) Len() int { return t.ID.Len() }
+
+// fit trims the columns once the read is complete.
+func (t *Tickets) fit() {
+	t.ID.fit()
+	t.Customer, t.Channel, t.Project, t.Topic = fit(t.Customer), fit(t.Channel), fit(t.Project), fit(t.Topic)
+	t.Priority, t.ClosingAgent, t.TagStart, t.TagIDs = fit(t.Priority), fit(t.ClosingAgent), fit(t.TagStart), fit(t.TagIDs)
+	t.Created, t.Closed = fit(t.Created), fit(t.Closed)
+}
 
 // Tags returns the TagNames ids of ticket i.
 func (t *Tickets) Tags(i int) []int32 { return t.TagIDs[t.TagStart[i]:t.TagStart[i+1]] }
@@ -179,7 +123,6 @@ type Order struct {
 	Created  int64
 	Amount   int64 // shop currency, MoneyScale; Null when its currency cannot be converted
 	Currency []byte
-	Project  []byte
 }
 
 // History is, per customer, the eligible orders created before a given instant.
