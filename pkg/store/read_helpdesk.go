@@ -106,32 +106,25 @@ type MessageRead struct {
 	Participants bool
 }
 
-// sqlMessages summarises the messages of a set of tickets with one index scan of messages(ticket_id,
-// sent_at) for all of them (cheaper than a probe per ticket). The first agent reply is the first
-// agent message at or after the ticket's creation: the first agent message when it is, else (rare)
-// one more probe.
-const sqlMessages = `WITH t AS MATERIALIZED (
-  SELECT t.id, t.created_at FROM {{schema}}.tickets t
-  WHERE (t.created_at >= $1 AND t.created_at < $2) OR (t.closed_at >= $3 AND t.closed_at < $4) OR t.id = ANY ($7)
-     OR t.id = ANY (ARRAY(SELECT ticket_id FROM {{schema}}.csat_responses WHERE $5::timestamptz IS NOT NULL
-                          AND ((sent_at >= $5 AND sent_at < $6) OR (responded_at >= $5 AND responded_at < $6))))
-), m AS (
-  SELECT ticket_id,
+// sqlMessages summarises the messages of a set of tickets with one probe of messages(ticket_id,
+// sent_at) per ticket. Measured on the benchmark store, this costs half of one scan of the index for
+// the whole set (ticket_id = ANY (...)) followed by a GROUP BY, at 30 days as at 365. The first agent
+// reply is the first agent message at or after the ticket's creation.
+const sqlMessages = `SELECT t.id, m.first_reply, m.first_agent, m.first_other, m.has_agent, m.has_bot, m.has_rule, m.participants
+FROM {{schema}}.tickets t, LATERAL (
+  SELECT min(sent_at) FILTER (WHERE sender_kind = 'agent' AND sent_at >= t.created_at) AS first_reply,
          min(sent_at) FILTER (WHERE sender_kind = 'agent') AS first_agent,
          min(sent_at) FILTER (WHERE sender_kind <> 'agent') AS first_other,
          bool_or(sender_kind = 'agent') AS has_agent,
          bool_or(sender_kind = 'bot') AS has_bot,
          bool_or(sender_kind = 'rule') AS has_rule,
          PARTICIPANTS AS participants
-  FROM {{schema}}.messages WHERE ticket_id = ANY (ARRAY(SELECT id FROM t))
-  GROUP BY ticket_id
-)
-SELECT m.ticket_id,
-       CASE WHEN m.first_agent IS NULL OR m.first_agent >= t.created_at THEN m.first_agent
-            ELSE (SELECT min(x.sent_at) FROM {{schema}}.messages x
-                  WHERE x.ticket_id = t.id AND x.sender_kind = 'agent' AND x.sent_at >= t.created_at) END,
-       m.first_agent, m.first_other, m.has_agent, m.has_bot, m.has_rule, m.participants
-FROM m JOIN t ON t.id = m.ticket_id`
+  FROM {{schema}}.messages WHERE ticket_id = t.id
+) m
+WHERE ((t.created_at >= $1 AND t.created_at < $2) OR (t.closed_at >= $3 AND t.closed_at < $4) OR t.id = ANY ($7)
+       OR t.id = ANY (ARRAY(SELECT ticket_id FROM {{schema}}.csat_responses WHERE $5::timestamptz IS NOT NULL
+                            AND ((sent_at >= $5 AND sent_at < $6) OR (responded_at >= $5 AND responded_at < $6)))))
+  AND m.has_agent IS NOT NULL`
 
 var (
 	sqlMessagesAgents = strings.ReplaceAll(sqlMessages, "PARTICIPANTS",
