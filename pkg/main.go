@@ -13,6 +13,7 @@ import (
 const pluginID = "supportops-analytics-datasource"
 
 func main() {
+	plugin.LimitMemory()
 	if err := datasource.Manage(pluginID, plugin.NewDatasource, datasource.ManageOpts{}); err != nil {
 		backend.Logger.Error("the plugin stopped", "error", err.Error())
 		os.Exit(1)

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/supportops/grafana-support-analytics/pkg/plugin"
 	"log"
 	"os"
 	"os/signal"
@@ -77,6 +78,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	plugin.LimitMemory() // as the plugin's main does: the bench process stands for the plugin's
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	db, err := openDatabase(ctx, cfg)
