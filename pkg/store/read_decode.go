@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -21,14 +22,20 @@ var binaryResults = pgx.QueryResultFormats{pgx.BinaryFormatCode}
 // errFormat is a bug guard: a result column not in the binary format the decoders expect.
 var errFormat = errors.New("unexpected result format")
 
-// checkBinary verifies, once per result, that every column came in binary format.
-func checkBinary(rows pgx.Rows) error {
+// queryRaw runs a reader's statement with every result column in binary format, the format the raw
+// decoders below expect; it verifies that once per result.
+func (s *Store) queryRaw(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	rows, err := s.Query(ctx, sql, append([]any{binaryResults}, args...)...)
+	if err != nil {
+		return nil, err
+	}
 	for _, f := range rows.FieldDescriptions() {
 		if f.Format != pgx.BinaryFormatCode {
-			return fmt.Errorf("%w: column %s", errFormat, f.Name)
+			rows.Close()
+			return nil, fmt.Errorf("%w: column %s", errFormat, f.Name)
 		}
 	}
-	return nil
+	return rows, nil
 }
 
 // postgresEpoch is 2000-01-01 in Unix microseconds: binary timestamps count from it.

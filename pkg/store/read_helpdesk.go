@@ -70,14 +70,11 @@ func (s *Store) ReadTickets(ctx context.Context, r TicketRead) (*Tickets, error)
 // appendTickets adds to t the tickets created in [createdFrom, createdTo), closed in [closedFrom,
 // closedTo) or of ids.
 func (s *Store) appendTickets(ctx context.Context, t *Tickets, createdFrom, createdTo, closedFrom, closedTo time.Time, ids []string) error {
-	rows, err := s.Query(ctx, sqlTickets, binaryResults, createdFrom, createdTo, closedFrom, closedTo, ids)
+	rows, err := s.queryRaw(ctx, sqlTickets, createdFrom, createdTo, closedFrom, closedTo, ids)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	if err := checkBinary(rows); err != nil {
-		return err
-	}
 	addTag := func(b []byte) { t.TagIDs = push(t.TagIDs, t.TagNames.idBytes(b)) }
 	for rows.Next() {
 		v := rows.RawValues()
@@ -143,14 +140,11 @@ func (s *Store) ReadMessages(ctx context.Context, r MessageRead) (*Messages, err
 	if ids == nil {
 		ids = []string{}
 	}
-	rows, err := s.Query(ctx, query, binaryResults, r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, sFrom, sTo, ids)
+	rows, err := s.queryRaw(ctx, query, r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, sFrom, sTo, ids)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	if err := checkBinary(rows); err != nil {
-		return nil, err
-	}
 	m := &Messages{Agents: NewDict()}
 	if r.Participants {
 		m.PartStart = []int32{0}
@@ -202,14 +196,11 @@ func (s *Store) ReadSurveys(ctx context.Context, from, to time.Time) (*Surveys, 
 	if hasAgent {
 		query = sqlSurveysWithAgent
 	}
-	rows, err := s.Query(ctx, query, binaryResults, from, to)
+	rows, err := s.queryRaw(ctx, query, from, to)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	if err := checkBinary(rows); err != nil {
-		return nil, err
-	}
 	out := &Surveys{Agents: NewDict(), HasAgent: hasAgent}
 	for rows.Next() {
 		v := rows.RawValues()
@@ -233,14 +224,11 @@ WHERE displayed_at >= $1 AND displayed_at < $2`
 
 // ReadDisplays reads the chat-widget displays of [from, to).
 func (s *Store) ReadDisplays(ctx context.Context, from, to time.Time) (*Displays, error) {
-	rows, err := s.Query(ctx, sqlDisplays, binaryResults, from, to)
+	rows, err := s.queryRaw(ctx, sqlDisplays, from, to)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	if err := checkBinary(rows); err != nil {
-		return nil, err
-	}
 	out := &Displays{Projects: NewDict(), Channels: NewDict()}
 	for rows.Next() {
 		v := rows.RawValues()

@@ -185,14 +185,11 @@ func (s *Store) converter(ctx context.Context, currency string) (*converter, err
 	if err != nil || !rates {
 		return c, err
 	}
-	rows, err := s.Query(ctx, sqlRates, binaryResults)
+	rows, err := s.queryRaw(ctx, sqlRates)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	if err := checkBinary(rows); err != nil {
-		return nil, err
-	}
 	c.rates = map[rateKey]decimal{}
 	for rows.Next() {
 		v := rows.RawValues()

@@ -74,12 +74,8 @@ func (s *Store) queryOrders(ctx context.Context, sql string, r OrderRead) (pgx.R
 	if err != nil {
 		return nil, nil, err
 	}
-	rows, err := s.Query(ctx, sql, binaryResults, r.From, r.To, r.Excluded)
+	rows, err := s.queryRaw(ctx, sql, r.From, r.To, r.Excluded)
 	if err != nil {
-		return nil, nil, err
-	}
-	if err := checkBinary(rows); err != nil {
-		rows.Close()
 		return nil, nil, err
 	}
 	return rows, conv, nil
@@ -149,14 +145,11 @@ func (s *Store) ReadHistory(ctx context.Context, before time.Time, keys []string
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.Query(ctx, sqlHistory.pick(rates), binaryResults, before, keys, excluded, currency)
+	rows, err := s.queryRaw(ctx, sqlHistory.pick(rates), before, keys, excluded, currency)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	if err := checkBinary(rows); err != nil {
-		return nil, err
-	}
 	for rows.Next() {
 		v := rows.RawValues()
 		h.Customers.idBytes(v[0])
@@ -221,14 +214,11 @@ func (s *Store) ReadCustomerTotals(ctx context.Context, r TotalsRead) (*Totals, 
 		n := int64(r.CapOrders)
 		limit = &n
 	}
-	rows, err := s.Query(ctx, sqlTotals.pick(rates), binaryResults, r.Keys, r.Before, r.Excluded, r.Currency, tags, limit)
+	rows, err := s.queryRaw(ctx, sqlTotals.pick(rates), r.Keys, r.Before, r.Excluded, r.Currency, tags, limit)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	if err := checkBinary(rows); err != nil {
-		return nil, err
-	}
 	for rows.Next() {
 		v := rows.RawValues()
 		if i := int(rawInt(v[0], 0)) - 1; i >= 0 && i < n {
@@ -255,14 +245,11 @@ func (s *Store) ReadLines(ctx context.Context, r OrderRead, orders *Orders) (*Li
 	for i := range orders.Len() {
 		index[orders.ID.At(i)] = int32(i)
 	}
-	rows, err := s.Query(ctx, sqlLines.pick(rates), binaryResults, r.From, r.To, r.Excluded, r.Currency)
+	rows, err := s.queryRaw(ctx, sqlLines.pick(rates), r.From, r.To, r.Excluded, r.Currency)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	if err := checkBinary(rows); err != nil {
-		return nil, err
-	}
 	l := &Lines{Products: NewDict()}
 	for rows.Next() {
 		v := rows.RawValues()
