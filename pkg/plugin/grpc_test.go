@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -246,15 +245,6 @@ func smallDemo(t *testing.T, db *pgtest.DB) {
 	db.GrantRead(t, "shop")
 }
 
-func closedPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
-	return port
-}
-
 func TestPluginOverGRPC(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -295,7 +285,7 @@ func TestPluginOverGRPC(t *testing.T) {
 	})
 
 	t.Run("health with a closed port", func(t *testing.T) {
-		port := closedPort(t)
+		port := pgtest.ClosedPort(t)
 		jsonData, secure := dbSettings(db, "support", "shop", map[string]any{"helpdeskHost": "127.0.0.1:" + strconv.Itoa(port)})
 		res, err := p.CheckHealth(ctx, jsonData, secure)
 		require.NoError(t, err)

@@ -17,7 +17,7 @@ func TestCheckHealth(t *testing.T) {
 	db.LoadSchema(t, "support")
 	db.LoadSchema(t, "shop")
 	db.Exec(t, "DROP TABLE support.chat_displays")
-	port := strconv.Itoa(closedPort(t))
+	port := strconv.Itoa(pgtest.ClosedPort(t))
 	const wrong = "Wrong-Pa55-In-Process"
 
 	tests := []struct {

@@ -152,7 +152,7 @@ func TestCheckUnreachableAndWrongPassword(t *testing.T) {
 	db.LoadSchema(t, "shop")
 	s := settingsFor(db, "shop", "shop")
 	s.OrdersUsesHelpdesk = false
-	s.Helpdesk.Port = uint16(freePort(t))
+	s.Helpdesk.Port = uint16(pgtest.ClosedPort(t))
 	s.Orders.Password = "Not-The-Password-9"
 
 	r := open(t, s).Check(context.Background())

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"net"
 	"os"
 	"strconv"
 	"testing"
@@ -48,15 +47,6 @@ func queryAll(ctx context.Context, s *Store, sql string, args ...any) error {
 	for rows.Next() {
 	}
 	return rows.Err()
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
-	return port
 }
 
 func TestQueryRendersQuotedSchema(t *testing.T) {
@@ -176,7 +166,7 @@ func TestWrongPassword(t *testing.T) {
 }
 
 func TestClosedPort(t *testing.T) {
-	port := freePort(t)
+	port := pgtest.ClosedPort(t)
 	s := models.Settings{
 		Helpdesk:     models.StoreSettings{Host: "127.0.0.1", Port: uint16(port), Database: "db", User: "u", Password: "Pw-Closed-1", Schema: "public", SSLMode: models.SSLDisable},
 		MaxOpenConns: 2, QueryTimeout: 30 * time.Second, OrdersUsesHelpdesk: true,

@@ -469,6 +469,17 @@ func traversable(dir string) bool {
 	}
 }
 
+// ClosedPort is a port of 127.0.0.1 nothing listens on (it was free a moment ago): for tests of a
+// store that cannot be reached.
+func ClosedPort(t testing.TB) int {
+	t.Helper()
+	port, err := freePort()
+	if err != nil {
+		t.Fatalf("pgtest: no free port: %v", err)
+	}
+	return port
+}
+
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
