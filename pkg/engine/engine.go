@@ -104,6 +104,10 @@ func (e *Engine) options(r Request) (options, error) {
 		return o, queryErr("unknown time zone %q: use an IANA name such as Europe/Paris or UTC", q.Timezone)
 	}
 	o.loc = loc
+	if len(q.UnknownFilters) > 0 {
+		return o, queryErr("unknown filter key %s: this data source filters by %s",
+			quotedList(q.UnknownFilters), strings.Join(FilterKeys(), ", "))
+	}
 	if w := q.Attribution.WindowHours; w != nil {
 		o.window = time.Duration(*w * float64(time.Hour))
 	}
@@ -197,4 +201,23 @@ func dimensionKeys() string {
 		keys[i] = d.Key
 	}
 	return strings.Join(keys, ", ")
+}
+
+// FilterKeys lists the keys of a query's filters, from the dimension table.
+func FilterKeys() []string {
+	var keys []string
+	for _, d := range Dimensions {
+		if d.Filter != "" {
+			keys = append(keys, d.Filter)
+		}
+	}
+	return keys
+}
+
+func quotedList(keys []string) string {
+	q := make([]string, len(keys))
+	for i, k := range keys {
+		q[i] = fmt.Sprintf("%q", k)
+	}
+	return strings.Join(q, ", ")
 }

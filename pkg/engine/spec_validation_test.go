@@ -3,6 +3,7 @@ package engine_test
 // Every query-validation error (SPEC 4, 7), each with the words the user reads.
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"testing"
@@ -33,6 +34,12 @@ func TestSpecQueryErrors(t *testing.T) {
 			"longer than the 732 days this data source allows (maxRangeDays)"},
 		{"empty range", `{"metrics": ["tickets"]}`, mar11, mar10, "the time range is empty"},
 		{"unknown time zone", `{"metrics": ["tickets"], "timezone": "Mars/Olympus"}`, mar10, mar11, `unknown time zone "Mars/Olympus"`},
+		// SPEC 7 / issue 12 item 7: a filter key the plugin does not know is an error, never an
+		// unfiltered number; the message names the key and lists the valid ones.
+		{"unknown filter key", `{"metrics": ["tickets"], "filters": {"agent": ["alice"]}}`, mar10, mar11,
+			`unknown filter key "agent": this data source filters by agents, channels, projects, topics, tags, priorities, segments, scores`},
+		{"unknown filter keys, even empty or uninterpolated", `{"metrics": ["tickets"], "filters": {"zz": [], "colour": ["$colour"], "agents": ["a"]}}`,
+			mar10, mar11, `unknown filter key "colour", "zz": this data source filters by agents,`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			err := h.metricsErr(c.query, c.from, c.to)
@@ -49,6 +56,30 @@ func TestSpecQueryErrors(t *testing.T) {
 		err := h.metricsErr(`{"metrics": ["tickets"]}`, mar1, "2026-03-09T00:00:00Z")
 		require.ErrorContains(t, err, "longer than the 7 days")
 	})
+}
+
+// Every query type rejects an unknown filter key, not only metrics.
+func TestSpecUnknownFilterKeyOnEveryQueryType(t *testing.T) {
+	h := newHand(t, nil)
+	e := h.engine(h.now)
+	for qt, run := range map[string]func(context.Context, engine.Request) (*engine.Table, error){
+		"tickets": e.Tickets, "top_products": e.TopProducts, "retention": e.Retention, "live_feed": e.LiveFeed,
+	} {
+		_, err := run(ctx, h.request(`{"queryType": "`+qt+`", "filters": {"agent": ["alice"]}}`, mar10, mar11))
+		require.ErrorContains(t, err, `unknown filter key "agent"`, qt)
+		require.True(t, errors.Is(err, models.ErrBadQuery), qt)
+	}
+}
+
+// The valid filter keys are the dimension table's: each is a field of the query model, and each field
+// of the query model is a dimension's filter key. A new dimension with its filter extends both.
+func TestFilterKeysMatchTheDimensionTable(t *testing.T) {
+	require.ElementsMatch(t, models.FilterKeys(), engine.FilterKeys())
+	// Keys are matched as encoding/json matches field names: "Agents" is agents, not unknown.
+	q, err := models.ParseQuery(json.RawMessage(`{"metrics": ["tickets"], "filters": {"Agents": ["a"], "agentz": ["b"]}}`))
+	require.NoError(t, err)
+	require.Equal(t, []string{"a"}, q.Filters.Agents)
+	require.Equal(t, []string{"agentz"}, q.UnknownFilters)
 }
 
 func TestSpecParseErrors(t *testing.T) {

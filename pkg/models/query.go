@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -99,6 +101,41 @@ type Query struct {
 
 	// Notices collects what parsing decided on the user's behalf (uninterpolated variables).
 	Notices []string `json:"-"`
+	// UnknownFilters are the keys of filters this data source does not know (a typo such as
+	// filters.agent, or a key of a newer dashboard): the engine rejects the query, naming them.
+	UnknownFilters []string `json:"-"`
+}
+
+// FilterKeys lists the JSON keys of Filters, from its field tags: adding a filter field adds its key.
+func FilterKeys() []string {
+	t := reflect.TypeOf(Filters{})
+	keys := make([]string, 0, t.NumField())
+	for i := range t.NumField() {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
+			keys = append(keys, name)
+		}
+	}
+	return keys
+}
+
+// unknownFilters lists the keys of the query's filters object that no Filters field takes, matched
+// as encoding/json matches them (case-insensitively), sorted.
+func unknownFilters(raw json.RawMessage) []string {
+	var shape struct {
+		Filters map[string]json.RawMessage `json:"filters"`
+	}
+	if json.Unmarshal(raw, &shape) != nil {
+		return nil
+	}
+	known := FilterKeys()
+	var out []string
+	for key := range shape.Filters {
+		if !slices.ContainsFunc(known, func(k string) bool { return strings.EqualFold(k, key) }) {
+			out = append(out, key)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Default row limits and sizes of SPEC 4.
@@ -118,6 +155,7 @@ func ParseQuery(raw json.RawMessage) (Query, error) {
 		if err := json.Unmarshal(raw, &q); err != nil {
 			return q, badQuery("the query is not valid JSON for this data source: %s", jsonProblem(err))
 		}
+		q.UnknownFilters = unknownFilters(raw)
 	}
 	if q.QueryType == "" {
 		q.QueryType = QueryMetrics
