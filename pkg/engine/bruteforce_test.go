@@ -511,7 +511,15 @@ func (r *bfRef) closedTickets(metric string, q bfQuery, c bfCell, a *bfAgg) {
 	}
 }
 
+// attributed: the credited pairs of the cell. The population of the attribution metrics (issue 12
+// item 6, docs/METRICS.md) is the tickets created in the cell that pass the filters, plus the
+// tickets of the pairs counted: each makes its group present, with 0 where nothing was credited.
 func (r *bfRef) attributed(q bfQuery, c bfCell, a *bfAgg) {
+	for _, t := range r.d.Tickets {
+		if c.has(t.Created) && c.selects(q, r.ticketDims(t)) {
+			a.any = true
+		}
+	}
 	for _, p := range r.pairs(q) {
 		if !c.has(p.at(q)) || !c.selects(q, r.ticketDims(p.t)) {
 			continue

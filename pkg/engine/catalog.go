@@ -190,6 +190,10 @@ func orderPart(add func(d *dataset, i int, a *acc)) part {
 var (
 	closedTickets  = ticketsPart(basisClosed, anyTicket)
 	createdTickets = ticketsPart(basisCreated, anyTicket)
+	// ticketsOfRange counts nothing: it makes the tickets created in range (that pass the filters) the
+	// population of the attribution metrics, so that their groups are those tickets' values whatever
+	// else the query asks for: an agent whose tickets converted nothing shows 0, not no row.
+	ticketsOfRange = ticketsPart(basisCreated, func(*dataset, int, *acc) {})
 	pairOrders     = part{facts: factPair, basis: basisPair, add: anyPair}
 	pairRevenue    = part{facts: factPair, basis: basisPair, add: func(d *dataset, i int, a *acc) { a.sum += d.pairAmount(i) }}
 	pairTickets    = part{facts: factPair, basis: basisPair, add: func(d *dataset, i int, a *acc) { a.distinct(d.pairs.ticket[i]) }}
@@ -257,20 +261,20 @@ var Catalog = []*Metric{
 	// Attribution (both stores).
 	{Key: "converted_tickets", DisplayName: "Tickets converted", Family: "attribution", Unit: unitShort, Store: "both", TimeBasis: "attribution dateBasis",
 		Description: "Tickets of the range credited with at least one order.",
-		parts:       []part{pairTickets}, value: distinct},
+		parts:       []part{pairTickets, ticketsOfRange}, value: distinct},
 	{Key: "ticket_conversion_rate", DisplayName: "Conversion rate", Family: "attribution", Unit: unitPercent, Store: "both", TimeBasis: "attribution dateBasis / ticket created_at",
 		Description: "Tickets converted / tickets created in the range.",
 		parts:       []part{pairTickets, createdTickets},
 		value:       func(a []*acc) (float64, bool) { return percentOf(float64(len(a[0].set)), float64(a[1].n)) }},
 	{Key: "attributed_orders", DisplayName: "Orders from support", Family: "attribution", Unit: unitShort, Store: "both", TimeBasis: "attribution dateBasis",
 		Description: "Eligible orders credited to a ticket of the range (each order to at most one ticket).",
-		parts:       []part{pairOrders}, value: count},
+		parts:       []part{pairOrders, ticketsOfRange}, value: count},
 	{Key: "attributed_revenue", DisplayName: "Total sales from support", Family: "attribution", Unit: unitMoney, Store: "both", TimeBasis: "attribution dateBasis",
 		Description: "Sum of the totals of the orders credited to tickets of the range, in the shop currency.",
-		parts:       []part{pairRevenue}, value: money},
+		parts:       []part{pairRevenue, ticketsOfRange}, value: money},
 	{Key: "attributed_average_basket", DisplayName: "Average basket from support", Family: "attribution", Unit: unitMoney, Store: "both", TimeBasis: "attribution dateBasis",
 		Description: "Total sales from support / orders from support.",
-		parts:       []part{pairRevenue, pairOrders},
+		parts:       []part{pairRevenue, pairOrders, ticketsOfRange},
 		value: func(a []*acc) (float64, bool) {
 			if a[1].n == 0 {
 				return 0, false
@@ -279,7 +283,7 @@ var Catalog = []*Metric{
 		}},
 	{Key: "conversation_conversion_rate", DisplayName: "Conversation conversion rate", Family: "attribution", Unit: unitPercent, Store: "both", TimeBasis: "attribution dateBasis / ticket closed_at",
 		Description: "Orders from support / conversations closed in the range (the synthesis report's transactions / closed conversations).",
-		parts:       []part{pairOrders, closedTickets}, value: ratioN},
+		parts:       []part{pairOrders, closedTickets, ticketsOfRange}, value: ratioN},
 
 	// CSAT (helpdesk).
 	{Key: "surveys_sent", DisplayName: "Surveys sent", Family: "csat", Unit: unitShort, Store: "helpdesk", TimeBasis: "survey sent_at",

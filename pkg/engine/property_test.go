@@ -603,16 +603,26 @@ func bfCells(t *testing.T, q bfQuery, res *engine.Result, name string) []bfCell 
 	return cells
 }
 
-// bfCheckGroup compares one group's values; a group the engine left out must have no data at all.
-// Failures name the metric, group and bucket first, then the query (where).
+// bfCheckGroup compares one group's values. The groups are exactly the values present in the
+// populations of the query's metrics (issue 12 item 6): a group the engine left out must have no data
+// at all, and a group it shows must have some, in some metric and bucket. Failures name the metric,
+// group and bucket first, then the query (where).
 func bfCheckGroup(t *testing.T, ref *bfRef, q bfQuery, cells []bfCell, g engine.Group, present bool, group, where string) {
 	t.Helper()
 	if present {
 		require.Len(t, g.Values, len(q.Metrics), "group %s\n%s", group, where)
 	}
+	populated := false
+	defer func() {
+		if present && !populated && group != "[]" {
+			require.Failf(t, "group without population", "group %s: the engine shows it, but no row of any metric's population has its values\n%s",
+				group, where)
+		}
+	}()
 	for mi, metric := range q.Metrics {
 		for bi, cell := range cells {
 			want, hasData := ref.value(metric, q, cell)
+			populated = populated || hasData
 			at := fmt.Sprintf("metric %s, group %s, bucket %s", metric, group, bfSpan(cell))
 			if !present {
 				if hasData {
