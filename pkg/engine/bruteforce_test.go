@@ -83,6 +83,8 @@ type bfConfig struct {
 	VIPTags      []string
 	SLA          map[string]time.Duration
 	Now          time.Time
+	Model        string // attributionModel setting
+	Anchor       string // attributionAnchor setting
 }
 
 // bfQuery is one query as the reference sees it.
@@ -91,7 +93,8 @@ type bfQuery struct {
 	GroupBy  []string
 	Filters  map[string][]string // dimension key -> accepted values
 	Window   time.Duration
-	Model    string // last_touch | first_touch
+	Model    string // last_touch | first_touch | linear
+	Anchor   string // created | closed
 	Basis    string // ticket | order
 	Loc      *time.Location
 	Interval string // hour | day | week
@@ -157,24 +160,79 @@ func (r *bfRef) ticket(id string) bfTicket {
 	panic("no ticket " + id)
 }
 
-// creditedTicket is the id of the ticket an eligible order is credited to, "" when none (SPEC 5.2).
-func (r *bfRef) creditedTicket(o bfOrder, q bfQuery) string {
-	if !r.eligible(o) {
-		return ""
+// matches: ticket t matches eligible order o (SPEC 5.2, issue 12 item 2): same customer (not NULL),
+// t.created_at <= o.created_at, and o.created_at before the end of t's window: t.created_at + window
+// (anchor created), t.closed_at + window (anchor closed), no end while t is open (anchor closed:
+// docs/METRICS.md, the conversation is still going on).
+func (r *bfRef) matches(t bfTicket, o bfOrder, q bfQuery) bool {
+	if t.Key == "" || t.Key != o.Key || o.Created.Before(t.Created) {
+		return false
 	}
-	best := -1
-	for i, t := range r.d.Tickets {
-		if t.Key == "" || t.Key != o.Key || o.Created.Before(t.Created) || !o.Created.Before(t.Created.Add(q.Window)) {
-			continue
+	if q.Anchor == "closed" {
+		return t.Closed == nil || o.Created.Before(t.Closed.Add(q.Window))
+	}
+	return o.Created.Before(t.Created.Add(q.Window))
+}
+
+// bfCredit is one ticket's credit for an order: the money (1/10000 units) and the share of the order.
+type bfCredit struct {
+	ticket string
+	money  int64
+	share  float64
+}
+
+// credits: who an eligible order is credited to. last/first touch: the whole order to one ticket;
+// linear (issue 12 item 3): every matching ticket gets 1/n of the order, the money split in cents
+// (1/10000 units when the amount has sub-cent digits) by the largest-remainder method: every quota
+// is total/n, so every remainder ties and the leftover cents go one each to the earliest tickets
+// (created_at, then id), as docs/METRICS.md says.
+func (r *bfRef) credits(o bfOrder, q bfQuery) []bfCredit {
+	amt, ok := r.amount(o)
+	if !ok {
+		return nil
+	}
+	var matched []bfTicket
+	for _, t := range r.d.Tickets {
+		if r.matches(t, o, q) {
+			matched = append(matched, t)
 		}
-		if best < 0 || r.better(t, r.d.Tickets[best], q.Model) {
-			best = i
+	}
+	if len(matched) == 0 {
+		return nil
+	}
+	if q.Model != "linear" {
+		best := matched[0]
+		for _, t := range matched[1:] {
+			if r.better(t, best, q.Model) {
+				best = t
+			}
 		}
+		return []bfCredit{{best.ID, amt, 1}}
 	}
-	if best < 0 {
-		return ""
+	sort.Slice(matched, func(i, j int) bool {
+		a, b := matched[i], matched[j]
+		return a.Created.Before(b.Created) || (a.Created.Equal(b.Created) && a.ID < b.ID)
+	})
+	unit := int64(100)
+	if amt%100 != 0 {
+		unit = 1
 	}
-	return r.d.Tickets[best].ID
+	n := int64(len(matched))
+	total := amt / unit // the generator's amounts are positive
+	var out []bfCredit
+	given := int64(0)
+	for i, t := range matched {
+		part := total / n
+		if int64(i) < total%n {
+			part++
+		}
+		given += part
+		out = append(out, bfCredit{t.ID, part * unit, 1 / float64(n)})
+	}
+	if given != total {
+		panic("the reference's split does not add up")
+	}
+	return out
 }
 
 func (r *bfRef) better(a, b bfTicket, model string) bool {
@@ -386,21 +444,23 @@ func (c bfCell) selects(q bfQuery, dims map[string][]string) bool {
 	return true
 }
 
-// bfPair is a credited (ticket, order) pair.
+// bfPair is a credited (ticket, order) pair, with the ticket's money and share of the order.
 type bfPair struct {
-	t bfTicket
-	o bfOrder
+	t     bfTicket
+	o     bfOrder
+	money int64
+	share float64
 }
 
 func (r *bfRef) pairs(q bfQuery) []bfPair {
-	return bfMemo(r, fmt.Sprint("pairs ", q.Window, q.Model), func() []bfPair { return r.computePairs(q) })
+	return bfMemo(r, fmt.Sprint("pairs ", q.Window, q.Model, q.Anchor), func() []bfPair { return r.computePairs(q) })
 }
 
 func (r *bfRef) computePairs(q bfQuery) []bfPair {
 	var out []bfPair
 	for _, o := range r.d.Orders {
-		if id := r.creditedTicket(o, q); id != "" {
-			out = append(out, bfPair{r.ticket(id), o})
+		for _, c := range r.credits(o, q) {
+			out = append(out, bfPair{r.ticket(c.ticket), o, c.money, c.share})
 		}
 	}
 	return out
@@ -415,7 +475,8 @@ func (p bfPair) at(q bfQuery) time.Time {
 
 // bfAgg collects what one metric needs in one cell.
 type bfAgg struct {
-	n, num   int // item count and numerator count
+	n, num   int     // item count and numerator count
+	shares   float64 // order shares of the credited pairs (1 each, 1/n with the linear model)
 	money    int64
 	samples  []float64
 	distinct map[string]bool
@@ -524,10 +585,10 @@ func (r *bfRef) attributed(q bfQuery, c bfCell, a *bfAgg) {
 		if !c.has(p.at(q)) || !c.selects(q, r.ticketDims(p.t)) {
 			continue
 		}
-		amt, _ := r.amount(p.o)
 		a.any = true
 		a.n++
-		a.money += amt
+		a.shares += p.share
+		a.money += p.money
 		a.distinct[p.t.ID] = true
 	}
 }
@@ -600,9 +661,11 @@ func bfFinish(metric string, a, den *bfAgg) *float64 {
 		return f(100 * num / d)
 	}
 	switch metric {
-	case "tickets", "closed_tickets", "billable_tickets", "attributed_orders", "surveys_sent", "responses",
+	case "tickets", "closed_tickets", "billable_tickets", "surveys_sent", "responses",
 		"orders", "items_sold", "new_customers":
 		return f(float64(a.n))
+	case "attributed_orders":
+		return f(a.shares)
 	case "converted_tickets", "ordering_customers":
 		return f(float64(len(a.distinct)))
 	case "attributed_revenue", "revenue", "returning_customer_revenue":
@@ -611,7 +674,12 @@ func bfFinish(metric string, a, den *bfAgg) *float64 {
 		return f(bfSum(a.samples) / bfMoneyScale)
 	case "new_customer_revenue_share":
 		return ratio(bfSum(a.samples), float64(a.money))
-	case "attributed_average_basket", "average_order_value":
+	case "attributed_average_basket":
+		if a.shares == 0 {
+			return nil
+		}
+		return f(float64(a.money) / bfMoneyScale / a.shares)
+	case "average_order_value":
 		if a.n == 0 {
 			return nil
 		}
@@ -634,7 +702,7 @@ func bfFinish(metric string, a, den *bfAgg) *float64 {
 	case "ticket_conversion_rate":
 		return ratio(float64(len(a.distinct)), float64(den.n))
 	case "conversation_conversion_rate":
-		return ratio(float64(a.n), float64(den.n))
+		return ratio(a.shares, float64(den.n))
 	}
 	panic("the reference lacks metric " + metric)
 }
@@ -744,7 +812,7 @@ type bfTicketRow struct {
 	Agent, Segment string
 	FirstResponse  *float64
 	Converted      bool
-	Credited       int64
+	Credited       float64 // order shares
 	Revenue        float64
 	Score          *int64
 }
@@ -766,12 +834,11 @@ func (r *bfRef) ticketRows(q bfQuery) map[string]bfTicketRow {
 		money := int64(0)
 		for _, p := range pairs {
 			if p.t.ID == t.ID {
-				amt, _ := r.amount(p.o)
-				money += amt
-				row.Credited++
+				money += p.money
+				row.Credited += p.share
+				row.Converted = true
 			}
 		}
-		row.Converted = row.Credited > 0
 		row.Revenue = float64(money) / bfMoneyScale
 		for _, s := range r.d.Surveys {
 			if s.Ticket == t.ID && s.Score != 0 {

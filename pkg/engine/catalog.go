@@ -77,6 +77,7 @@ const (
 // acc accumulates one part of a metric for one group and bucket.
 type acc struct {
 	n    int64
+	frac float64 // fractional counts: the order shares of the linear attribution model
 	sum  int64
 	vals []int64
 	set  map[int32]struct{}
@@ -163,10 +164,19 @@ func addIf(ok bool, a *acc) {
 }
 
 // Row adders.
-var (
-	anyTicket = func(d *dataset, i int, a *acc) { one(a) }
-	anyPair   = func(d *dataset, i int, a *acc) { one(a) }
-)
+var anyTicket = func(d *dataset, i int, a *acc) { one(a) }
+
+// addOrderShare counts a credited pair's order: one, or its share of an order split by the linear model.
+func addOrderShare(d *dataset, i int, a *acc) {
+	if d.pairs.split == nil {
+		a.n++
+		return
+	}
+	a.frac += d.pairs.share(i)
+}
+
+// orderShares is the number of orders counted by addOrderShare, fractional with the linear model.
+func orderShares(a *acc) float64 { return float64(a.n) + a.frac }
 
 func ticketsPart(b basis, add func(d *dataset, i int, a *acc)) part {
 	return part{facts: factTicket, basis: b, add: add}
@@ -194,7 +204,7 @@ var (
 	// population of the attribution metrics, so that their groups are those tickets' values whatever
 	// else the query asks for: an agent whose tickets converted nothing shows 0, not no row.
 	ticketsOfRange = ticketsPart(basisCreated, func(*dataset, int, *acc) {})
-	pairOrders     = part{facts: factPair, basis: basisPair, add: anyPair}
+	pairOrders     = part{facts: factPair, basis: basisPair, add: addOrderShare}
 	pairRevenue    = part{facts: factPair, basis: basisPair, add: func(d *dataset, i int, a *acc) { a.sum += d.pairAmount(i) }}
 	pairTickets    = part{facts: factPair, basis: basisPair, add: func(d *dataset, i int, a *acc) { a.distinct(d.pairs.ticket[i]) }}
 	surveysSent    = surveyPart(basisSent, func(d *dataset, i int, a *acc) { one(a) })
@@ -260,30 +270,32 @@ var Catalog = []*Metric{
 
 	// Attribution (both stores).
 	{Key: "converted_tickets", DisplayName: "Tickets converted", Family: "attribution", Unit: unitShort, Store: "both", TimeBasis: "attribution dateBasis",
-		Description: "Tickets of the range credited with at least one order.",
+		Description: "Tickets of the range credited with at least one order (with the linear model: with a share of at least one order).",
 		parts:       []part{pairTickets, ticketsOfRange}, value: distinct},
 	{Key: "ticket_conversion_rate", DisplayName: "Conversion rate", Family: "attribution", Unit: unitPercent, Store: "both", TimeBasis: "attribution dateBasis / ticket created_at",
 		Description: "Tickets converted / tickets created in the range.",
 		parts:       []part{pairTickets, createdTickets},
 		value:       func(a []*acc) (float64, bool) { return percentOf(float64(len(a[0].set)), float64(a[1].n)) }},
 	{Key: "attributed_orders", DisplayName: "Orders from support", Family: "attribution", Unit: unitShort, Store: "both", TimeBasis: "attribution dateBasis",
-		Description: "Eligible orders credited to a ticket of the range (each order to at most one ticket).",
-		parts:       []part{pairOrders, ticketsOfRange}, value: count},
+		Description: "Eligible orders credited to a ticket of the range (each order to at most one ticket; with the linear model each ticket counts its share of the order, 1/n of an order matched by n tickets).",
+		parts:       []part{pairOrders, ticketsOfRange}, value: func(a []*acc) (float64, bool) { return orderShares(a[0]), true }},
 	{Key: "attributed_revenue", DisplayName: "Total sales from support", Family: "attribution", Unit: unitMoney, Store: "both", TimeBasis: "attribution dateBasis",
-		Description: "Sum of the totals of the orders credited to tickets of the range, in the shop currency.",
+		Description: "Sum of the totals of the orders credited to tickets of the range, in the shop currency (with the linear model: of the tickets' parts, which sum to each order's total to the cent).",
 		parts:       []part{pairRevenue, ticketsOfRange}, value: money},
 	{Key: "attributed_average_basket", DisplayName: "Average basket from support", Family: "attribution", Unit: unitMoney, Store: "both", TimeBasis: "attribution dateBasis",
 		Description: "Total sales from support / orders from support.",
 		parts:       []part{pairRevenue, pairOrders, ticketsOfRange},
 		value: func(a []*acc) (float64, bool) {
-			if a[1].n == 0 {
+			orders := orderShares(a[1])
+			if orders == 0 {
 				return 0, false
 			}
-			return float64(a[0].sum) / moneyScale / float64(a[1].n), true
+			return float64(a[0].sum) / moneyScale / orders, true
 		}},
 	{Key: "conversation_conversion_rate", DisplayName: "Conversation conversion rate", Family: "attribution", Unit: unitPercent, Store: "both", TimeBasis: "attribution dateBasis / ticket closed_at",
 		Description: "Orders from support / conversations closed in the range (the synthesis report's transactions / closed conversations).",
-		parts:       []part{pairOrders, closedTickets, ticketsOfRange}, value: ratioN},
+		parts:       []part{pairOrders, closedTickets, ticketsOfRange},
+		value:       func(a []*acc) (float64, bool) { return percentOf(orderShares(a[0]), float64(a[1].n)) }},
 
 	// CSAT (helpdesk).
 	{Key: "surveys_sent", DisplayName: "Surveys sent", Family: "csat", Unit: unitShort, Store: "helpdesk", TimeBasis: "survey sent_at",

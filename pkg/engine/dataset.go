@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/supportops/grafana-support-analytics/pkg/models"
 	"github.com/supportops/grafana-support-analytics/pkg/store"
 )
 
@@ -101,14 +102,37 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 		w = o.window
 	}
 	helpdesk := n.created || n.closed || n.surveys || n.pairs
+	// The orders attribution credits: a window around the range. Anchored at the close, a ticket of the
+	// range credits orders up to its closing + window, or up to now while open (ticket basis), and an
+	// order of the range may be credited to any ticket created before it that was still open, or closed
+	// less than a window before it.
+	lo, hi := from.Add(-w), to.Add(w)
+	closedAnchor := n.pairs && o.anchor == models.AnchorClosed
+	var horizon time.Time // with closedAnchor: the last closing that can matter, now + window
+	if closedAnchor {
+		now := e.now()
+		if now.Before(to) {
+			now = to
+		}
+		_, horizon = e.widen(now, now)
+		horizon = horizon.Add(w)
+		if o.dateBasis != "order" {
+			hi = horizon
+		}
+	}
 	// Orders read at once, beside the helpdesk, unless ticket segments need the tickets' instants first.
 	early := n.orders && !n.ticketSegments
 	var g group
 	if helpdesk {
 		tr := e.ticketRead(from, to, w, n)
+		if closedAnchor { // supersets of the ranges ticketRead gives: created from lo, closed in range
+			tr.CreatedTo = hi
+			tr.ClosedFrom, tr.ClosedTo, tr.Open = lo, horizon, true
+		}
 		g.run(func() (err error) {
 			d.tickets, err = e.helpdesk.ReadTickets(ctx, tr)
-			d.read("tickets created %s, closed %s%s", span(tr.CreatedFrom, tr.CreatedTo), span(tr.ClosedFrom, tr.ClosedTo),
+			d.read("tickets created %s, closed %s%s%s", span(tr.CreatedFrom, tr.CreatedTo), span(tr.ClosedFrom, tr.ClosedTo),
+				map[bool]string{true: ", open ones created before the end", false: ""}[tr.Open],
 				map[bool]string{true: ", surveyed in range", false: ""}[tr.SurveysFrom != nil])
 			return err
 		})
@@ -128,7 +152,7 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 		})
 	}
 	if early {
-		g.run(func() error { return d.loadOrders(ctx, from.Add(-w), to.Add(w), n) })
+		g.run(func() error { return d.loadOrders(ctx, lo, hi, n) })
 	}
 	if err := g.wait(); err != nil {
 		return nil, err
@@ -142,7 +166,7 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 	}
 	if n.orders && !early {
 		g.run(func() error {
-			lo, hi := d.instantBounds(from.Add(-w), to.Add(w))
+			lo, hi := d.instantBounds(lo, hi)
 			return d.loadOrders(ctx, lo, hi, n)
 		})
 	}
@@ -150,7 +174,7 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 		return nil, err
 	}
 	if n.pairs {
-		if err := d.attribute(ctx, from.Add(-w), to.Add(w)); err != nil {
+		if err := d.attribute(ctx, lo, hi); err != nil {
 			return nil, err
 		}
 	}

@@ -3,30 +3,89 @@ package engine
 import (
 	"cmp"
 	"context"
+	"math"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/supportops/grafana-support-analytics/pkg/models"
 	"github.com/supportops/grafana-support-analytics/pkg/store"
 )
 
-// pairs are the credited (ticket, order) pairs: each eligible order credited to at most one ticket.
+// pairs are the credited (ticket, order) pairs: each eligible order credited to at most one ticket, or
+// with the linear model split among every ticket it matches.
 type pairs struct {
 	ticket []int32 // index in the ticket read
-	amount []int64 // the order's amount
+	amount []int64 // the order's amount, or with the linear model the ticket's part of it
 	at     []int64 // the order's creation
+	split  []int32 // linear model: how many tickets share the order (nil with the single-touch models: 1)
+	linear bool
 	unconv *unconverted
 }
 
-func (p *pairs) add(ticket int32, amount, at int64) {
+func (p *pairs) add(ticket int32, amount, at int64, split int) {
 	if len(p.ticket) == cap(p.ticket) { // double: append grows large slices by a quarter
 		n := max(len(p.ticket), 1024)
 		p.ticket, p.amount, p.at = slices.Grow(p.ticket, n), slices.Grow(p.amount, n), slices.Grow(p.at, n)
+		if p.linear {
+			p.split = slices.Grow(p.split, n)
+		}
 	}
 	p.ticket = append(p.ticket, ticket)
 	p.amount = append(p.amount, amount)
 	p.at = append(p.at, at)
+	if p.linear {
+		p.split = append(p.split, int32(split))
+	}
+}
+
+// share is the part of its order pair i counts for: 1, or 1/n of an order split among n tickets.
+func (p *pairs) share(i int) float64 {
+	if p.split == nil {
+		return 1
+	}
+	return 1 / float64(p.split[i])
+}
+
+// credit adds the pairs of one eligible order matched by tickets (in (created_at, id) order): the whole
+// order to the one ticket of a single-touch model, or a part to each with the linear model.
+func (p *pairs) credit(tickets []int32, amount, at int64) {
+	if len(tickets) <= 1 || !p.linear {
+		for _, ti := range tickets {
+			p.add(ti, amount, at, 1)
+		}
+		return
+	}
+	n := len(tickets)
+	for k, part := range splitAmount(amount, n) {
+		p.add(tickets[k], part, at, n)
+	}
+}
+
+// splitAmount splits an amount (in 1/10000 of the currency) into n parts that sum to it exactly, by the
+// largest-remainder method: in whole cents when the amount is whole cents (a converted amount with
+// sub-cent digits in 1/10000 units). Every part's quota is amount/n, so every remainder ties: the
+// units left over go one each to the first parts, that is to the earliest tickets (created_at, then id).
+func splitAmount(amount int64, n int) []int64 {
+	unit := int64(100)
+	if amount%unit != 0 {
+		unit = 1
+	}
+	units, k := amount/unit, int64(n)
+	base := units / k
+	if units%k < 0 { // floor for a negative amount
+		base--
+	}
+	left := units - base*k // 0 <= left < n
+	parts := make([]int64, n)
+	for i := range parts {
+		parts[i] = base * unit
+		if int64(i) < left {
+			parts[i] += unit
+		}
+	}
+	return parts
 }
 
 // groupBy lists the rows of each key, keys in [0, n) (-1: none): rows of key k are
@@ -68,83 +127,119 @@ func timelines(start, list []int32, created []int64, ids *store.Strings) {
 	}
 }
 
-// attributor credits orders to the tickets of a read (SPEC 5.2). A ticket t matches order o of the same
-// customer when t.created_at <= o.created_at < t.created_at + window; last_touch takes the latest such
-// ticket (ties: greatest id), first_touch the earliest (ties: smallest id). Every ticket read takes
-// part, whatever the query's filters.
+// attributor credits orders to the tickets of a read (SPEC 5.2, docs/METRICS.md). A ticket t matches
+// order o of the same customer when t.created_at <= o.created_at < end(t): created_at + window with the
+// created anchor, closed_at + window with the closed anchor (no end while t is open). last_touch takes
+// the latest matching ticket (ties: greatest id), first_touch the earliest (ties: smallest id), linear
+// all of them. Every ticket read takes part, whatever the query's filters.
 type attributor struct {
 	start, list []int32 // per ticket customer, its tickets by (created_at, id)
 	created     []int64 // created[k] is the creation of ticket list[k]: searched without jumping around
-	w           int64
-	first       bool
+	end         []int64 // end[k]: the end of ticket list[k]'s window (exclusive)
+	model       string
+	monotone    bool // end grows with created (the created anchor): the matches are a contiguous run
+	buf         []int32
 }
 
-func newAttributor(t *store.Tickets, window time.Duration, model string) *attributor {
-	a := &attributor{w: window.Microseconds(), first: model == "first_touch"}
+func newAttributor(t *store.Tickets, window time.Duration, model, anchor string) *attributor {
+	w := window.Microseconds()
+	a := &attributor{model: model, monotone: anchor != models.AnchorClosed}
 	a.start, a.list = groupBy(len(t.Customers.Values), t.Customer, func(int) bool { return true })
 	timelines(a.start, a.list, t.Created, &t.ID)
 	a.created = make([]int64, len(a.list))
+	a.end = make([]int64, len(a.list))
 	for k, ti := range a.list {
 		a.created[k] = t.Created[ti]
+		switch {
+		case a.monotone:
+			a.end[k] = t.Created[ti] + w
+		case t.Closed[ti] == store.Null: // still open: the conversation goes on, every later order matches
+			a.end[k] = math.MaxInt64
+		default:
+			a.end[k] = t.Closed[ti] + w
+		}
 	}
 	return a
 }
 
-// credit returns the ticket an order of ticket-side customer c created at `at` is credited to, or -1.
-func (a *attributor) credit(c int32, at int64) int32 {
+// credit returns the tickets an order of ticket-side customer c created at `at` is credited to: none,
+// the one of a single-touch model, or every match with linear, in (created_at, id) order. The slice is
+// reused by the next call.
+func (a *attributor) credit(c int32, at int64) []int32 {
+	a.buf = a.buf[:0]
 	if c < 0 {
-		return -1
+		return a.buf
 	}
 	lo, hi := a.start[c], a.start[c+1]
-	list, created := a.list[lo:hi], a.created[lo:hi]
-	if a.first {
-		// the earliest ticket with created + w > at
-		k := sort.Search(len(list), func(j int) bool { return created[j]+a.w > at })
-		if k == len(list) || created[k] > at {
-			return -1
+	list, created, end := a.list[lo:hi], a.created[lo:hi], a.end[lo:hi]
+	upper := sort.Search(len(list), func(j int) bool { return created[j] > at }) // candidates: [0, upper)
+	if a.monotone {
+		lower := sort.Search(upper, func(j int) bool { return end[j] > at })
+		if lower == upper {
+			return a.buf
 		}
-		return list[k]
+		switch a.model {
+		case models.AttributionFirstTouch:
+			return append(a.buf, list[lower])
+		case models.AttributionLinear:
+			return append(a.buf, list[lower:upper]...)
+		}
+		return append(a.buf, list[upper-1])
 	}
-	// the latest ticket with created <= at
-	k := sort.Search(len(list), func(j int) bool { return created[j] > at }) - 1
-	if k < 0 || created[k]+a.w <= at {
-		return -1
+	switch a.model {
+	case models.AttributionFirstTouch:
+		for j := 0; j < upper; j++ {
+			if end[j] > at {
+				return append(a.buf, list[j])
+			}
+		}
+	case models.AttributionLinear:
+		for j := 0; j < upper; j++ {
+			if end[j] > at {
+				a.buf = append(a.buf, list[j])
+			}
+		}
+	default:
+		for j := upper - 1; j >= 0; j-- {
+			if end[j] > at {
+				return append(a.buf, list[j])
+			}
+		}
 	}
-	return list[k]
+	return a.buf
 }
 
 // attribute credits the eligible orders of [lo, hi) to the tickets read: from the orders read when
 // there are, else streaming them from the store, keeping only the credited ones.
 func (d *dataset) attribute(ctx context.Context, lo, hi time.Time) error {
 	t, o, e := d.tickets, d.orders, d.e
-	model, window := d.opts.model, d.opts.window
+	model, window, anchor := d.opts.model, d.opts.window, d.opts.anchor
+	linear := model == models.AttributionLinear
 	var err error
 	if o != nil {
-		key := keyOf("pairs", ptr(t), ptr(o), model, window)
+		key := keyOf("pairs", ptr(t), ptr(o), model, window, anchor)
 		d.pairs, err = memo(ctx, e, key, func(context.Context) (*pairs, error) {
-			a := newAttributor(t, window, model)
+			a := newAttributor(t, window, model, anchor)
 			toTicket := make([]int32, len(o.Customers.Values)) // order-side customer -> ticket-side
 			for c, k := range o.Customers.Values {
 				toTicket[c] = t.Customers.Lookup(k)
 			}
-			p := &pairs{}
+			p := &pairs{linear: linear}
 			for i, c := range o.Customer {
 				if o.Amount[i] == store.Null || c < 0 {
 					continue
 				}
-				if ti := a.credit(toTicket[c], o.Created[i]); ti >= 0 {
-					p.add(ti, o.Amount[i], o.Created[i])
-				}
+				p.credit(a.credit(toTicket[c], o.Created[i]), o.Amount[i], o.Created[i])
 			}
 			return p, nil
 		})
 		return err
 	}
 	r := store.OrderRead{From: lo, To: hi, Excluded: e.settings.ExcludedStatuses, Currency: e.settings.Currency}
-	key := keyOf("pairs", ptr(t), r.From, r.To, r.Excluded, r.Currency, model, window)
+	key := keyOf("pairs", ptr(t), r.From, r.To, r.Excluded, r.Currency, model, window, anchor)
 	d.pairs, err = memo(ctx, e, key, func(ctx context.Context) (*pairs, error) {
-		a := newAttributor(t, window, model)
-		p := &pairs{unconv: &unconverted{currencies: store.NewDict()}}
+		a := newAttributor(t, window, model, anchor)
+		p := &pairs{linear: linear, unconv: &unconverted{currencies: store.NewDict()}}
 		err := e.orders.ScanOrders(ctx, r, func(x store.Order) error {
 			if x.Amount == store.Null {
 				p.unconv.add(x.Created, p.unconv.currencies.ID(string(x.Currency)))
@@ -153,9 +248,7 @@ func (d *dataset) attribute(ctx context.Context, lo, hi time.Time) error {
 			if x.Customer == nil {
 				return nil
 			}
-			if ti := a.credit(t.Customers.LookupBytes(x.Customer), x.Created); ti >= 0 {
-				p.add(ti, x.Amount, x.Created)
-			}
+			p.credit(a.credit(t.Customers.LookupBytes(x.Customer), x.Created), x.Amount, x.Created)
 			return nil
 		})
 		return p, err

@@ -83,6 +83,7 @@ type options struct {
 	loc       *time.Location
 	window    time.Duration
 	model     string
+	anchor    string // attribution anchor: created or closed
 	dateBasis string
 	interval  string
 	filters   map[string][]string
@@ -90,8 +91,8 @@ type options struct {
 
 func (e *Engine) options(r Request) (options, error) {
 	q := r.Query
-	o := options{window: e.settings.AttributionWindow, model: e.settings.AttributionModel, dateBasis: "ticket",
-		interval: q.Interval, filters: q.Filters.ByDimension()}
+	o := options{window: e.settings.AttributionWindow, model: e.settings.AttributionModel, anchor: e.settings.AttributionAnchor,
+		dateBasis: "ticket", interval: q.Interval, filters: q.Filters.ByDimension()}
 	tz := q.Timezone
 	if tz == "" || strings.EqualFold(tz, "browser") {
 		tz = e.settings.Timezone
@@ -116,6 +117,12 @@ func (e *Engine) options(r Request) (options, error) {
 	}
 	if o.model == "" {
 		o.model = "last_touch"
+	}
+	if a := q.Attribution.Anchor; a != "" {
+		o.anchor = a
+	}
+	if o.anchor == "" {
+		o.anchor = models.AnchorCreated
 	}
 	if b := q.Attribution.DateBasis; b != "" {
 		o.dateBasis = b

@@ -138,9 +138,9 @@ func shiftForward(from, to time.Time, compare string, loc *time.Location) func(i
 }
 
 func executed(r Request, o options, reads []string) string {
-	return fmt.Sprintf("metrics %s grouped by [%s] over %s in %s (%s buckets); attribution %s, window %s, date basis %s; read: %s",
+	return fmt.Sprintf("metrics %s grouped by [%s] over %s in %s (%s buckets); attribution %s, window %s, anchor %s, date basis %s; read: %s",
 		strings.Join(r.Query.Metrics, ", "), strings.Join(r.Query.GroupBy, ", "), span(r.From, r.To), o.loc,
-		o.interval, o.model, o.window, o.dateBasis, strings.Join(reads, "; "))
+		o.interval, o.model, o.window, o.anchor, o.dateBasis, strings.Join(reads, "; "))
 }
 
 // needsOf is what the metrics read, given the dimensions they are sliced and filtered by.

@@ -74,6 +74,9 @@ func TestPropertyEngineMatchesBruteForce(t *testing.T) {
 			universe := ref.labelUniverse()
 			for i := range bfQueriesPerSeed {
 				q := bfRandomQuery(rng, universe)
+				if q.Defaults {
+					q.Model, q.Anchor = cfg.Model, cfg.Anchor
+				}
 				if i%12 == 11 {
 					q.Limit = 1 + rng.IntN(8)
 				}
@@ -100,7 +103,10 @@ func bfSettings(rng *rand.Rand, d *bfData, byCount bool) (bfConfig, map[string]a
 	if spent := bfSpentAfter(&bfRef{d: d, cfg: cfg}, "c0", 2+rng.IntN(2)); spent > 0 && !byCount {
 		cfg.VIPMinSpent, cfg.VIPMinOrders = spent, 5
 	}
-	return cfg, map[string]any{"vipMinSpent": cfg.VIPMinSpent, "vipMinOrders": cfg.VIPMinOrders, "vipTags": cfg.VIPTags}
+	// The attribution settings, which queries with Defaults use.
+	cfg.Model, cfg.Anchor = bfPick(rng, []string{"last_touch", "linear", "first_touch"}), bfPick(rng, []string{"created", "closed"})
+	return cfg, map[string]any{"vipMinSpent": cfg.VIPMinSpent, "vipMinOrders": cfg.VIPMinOrders, "vipTags": cfg.VIPTags,
+		"attributionModel": cfg.Model, "attributionAnchor": cfg.Anchor}
 }
 
 // bfSpentAfter: a customer's spend after its first n eligible orders, in whole units; 0 when it has
@@ -298,8 +304,11 @@ func bfGenerateOrders(rng *rand.Rand, d *bfData, keys []string) {
 func bfNearTicket(rng *rand.Rand, o *bfOrder, t bfTicket) {
 	o.Key = t.Key
 	o.Created = t.Created.Add(time.Duration(bfPick(rng, []int{0, 0, 24, 72, -1, rng.IntN(80)})) * time.Hour)
-	if t.Closed != nil && bfChance(rng, 20) {
-		o.Created = *t.Closed
+	if t.Closed != nil && bfChance(rng, 30) { // at the close, or on a window edge of the closed anchor
+		o.Created = t.Closed.Add(time.Duration(bfPick(rng, []int{0, 0, 24, 72, -1, 23, 71})) * time.Hour)
+	}
+	if t.Closed == nil && bfChance(rng, 15) { // long after an open ticket's creation
+		o.Created = t.Created.Add(time.Duration(80+rng.IntN(100)) * time.Hour)
 	}
 }
 
@@ -459,7 +468,8 @@ func bfRandomQuery(rng *rand.Rand, universe map[string][]string) bfQuery {
 		pool, dims = slices.Concat(bfTicketMetrics, bfAttributionMetrics, bfCSATMetrics), bfTicketDims
 	}
 	q := bfQuery{Filters: map[string][]string{}, Window: time.Duration(bfPick(rng, []int{24, 72})) * time.Hour,
-		Model: bfPick(rng, []string{"last_touch", "first_touch"}), Basis: bfPick(rng, []string{"ticket", "order"}),
+		Model: bfPick(rng, []string{"last_touch", "first_touch", "linear"}), Anchor: bfPick(rng, []string{"created", "closed"}),
+		Basis:    bfPick(rng, []string{"ticket", "order"}),
 		Interval: bfPick(rng, []string{"day", "day", "week"})}
 	q.Loc, _ = time.LoadLocation(bfPick(rng, bfZones))
 	for _, i := range rng.Perm(len(pool))[:1+rng.IntN(min(4, len(pool)))] {
@@ -495,8 +505,8 @@ func bfRandomQuery(rng *rand.Rand, universe map[string][]string) bfQuery {
 	if q.To.Sub(q.From) <= 48*time.Hour && bfChance(rng, 50) {
 		q.Interval = "hour"
 	}
-	if bfChance(rng, 15) { // the data source's defaults: 72 h, last touch, ticket basis, UTC
-		q.Defaults, q.Window, q.Model, q.Basis, q.Loc = true, 72*time.Hour, "last_touch", "ticket", time.UTC
+	if bfChance(rng, 15) { // the data source's defaults: 72 h, the seed's model and anchor, ticket basis, UTC
+		q.Defaults, q.Window, q.Basis, q.Loc = true, 72*time.Hour, "ticket", time.UTC
 	}
 	return q
 }
@@ -535,7 +545,8 @@ func (q bfQuery) json(queryType string) string {
 		"interval": q.Interval, "filters": filters, "limit": q.Limit}
 	if !q.Defaults {
 		query["timezone"] = q.Loc.String()
-		query["attribution"] = map[string]any{"windowHours": q.Window.Hours(), "model": q.Model, "dateBasis": q.Basis}
+		query["attribution"] = map[string]any{"windowHours": q.Window.Hours(), "model": q.Model, "dateBasis": q.Basis,
+			"anchor": q.Anchor}
 	}
 	raw, err := json.Marshal(query)
 	if err != nil {
@@ -746,7 +757,7 @@ func bfCheckTickets(t *testing.T, eng *engine.Engine, ref *bfRef, q bfQuery, nam
 		require.Equal(t, w.Segment, cols["segment"].([]string)[i], col("segment"))
 		bfRequireValue(t, w.FirstResponse, cols["first_response_seconds"].([]*float64)[i], "%s", col("first_response_seconds"))
 		require.Equal(t, w.Converted, cols["converted"].([]bool)[i], col("converted"))
-		require.Equal(t, w.Credited, cols["credited_orders"].([]int64)[i], col("credited_orders"))
+		bfRequireValue(t, &w.Credited, &cols["credited_orders"].([]float64)[i], "%s", col("credited_orders"))
 		rev := cols["attributed_revenue"].([]float64)[i]
 		bfRequireValue(t, &w.Revenue, &rev, "%s", col("attributed_revenue"))
 		require.Equal(t, w.Score, cols["csat_score"].([]*int64)[i], col("csat_score"))

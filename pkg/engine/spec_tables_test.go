@@ -63,7 +63,7 @@ func TestSpecTicketsDrillDown(t *testing.T) {
 	require.Equal(t, []float64{-1, -1, 600}, hFloats(h.column(tab, "first_response_seconds").([]*float64)))
 	// D1 is credited O1 and O2: 30.00 + 20.25 = 50.25.
 	require.Equal(t, []bool{false, false, true}, h.column(tab, "converted"))
-	require.Equal(t, []int64{0, 0, 2}, h.column(tab, "credited_orders"))
+	require.Equal(t, []float64{0, 0, 2}, h.column(tab, "credited_orders"))
 	require.Equal(t, []float64{0, 0, 50.25}, h.column(tab, "attributed_revenue"))
 	scores := h.column(tab, "csat_score").([]*int64)
 	require.Nil(t, scores[0])

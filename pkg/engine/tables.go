@@ -202,7 +202,7 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 		closed                                                      []*time.Time
 		frt                                                         []*float64
 		converted                                                   []bool
-		orders                                                      []int64
+		orders                                                      []float64
 		rev                                                         []float64
 		score                                                       []*int64
 	)
@@ -223,7 +223,7 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 		segment = append(segment, segmentNames[segments[k]])
 		frt = append(frt, responses[k])
 		converted = append(converted, credited[i] > 0)
-		orders = append(orders, int64(credited[i]))
+		orders = append(orders, credited[i])
 		rev = append(rev, float64(revenue[i])/moneyScale)
 		if s, ok := scores[t.ID.At(i)]; ok {
 			v := int64(s)
@@ -253,17 +253,18 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 	return tab, nil
 }
 
-// creditsByTicket is, per ticket of the read, the number of orders credited to it and their revenue.
-func (d *dataset) creditsByTicket(ctx context.Context) ([]int32, []int64, error) {
+// creditsByTicket is, per ticket of the read, the orders credited to it (with the linear model, the sum
+// of its shares) and their revenue (its parts).
+func (d *dataset) creditsByTicket(ctx context.Context) ([]float64, []int64, error) {
 	type credits struct {
-		orders  []int32
+		orders  []float64 // fractional with the linear model
 		revenue []int64
 	}
 	p, n := d.pairs, d.tickets.Len()
 	c, err := memo(ctx, d.e, keyOf("credits", ptr(p)), func(context.Context) (credits, error) {
-		c := credits{make([]int32, n), make([]int64, n)}
+		c := credits{make([]float64, n), make([]int64, n)}
 		for i, ti := range p.ticket {
-			c.orders[ti]++
+			c.orders[ti] += p.share(i)
 			c.revenue[ti] += p.amount[i]
 		}
 		return c, nil

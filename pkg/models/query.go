@@ -80,6 +80,7 @@ type Attribution struct {
 	WindowHours *float64 `json:"windowHours,omitempty"`
 	Model       string   `json:"model,omitempty"`
 	DateBasis   string   `json:"dateBasis,omitempty"`
+	Anchor      string   `json:"anchor,omitempty"`
 }
 
 // Query is one Grafana DataQuery of this data source (SPEC 4). Field names are a public contract.
@@ -215,6 +216,18 @@ func jsonKind(k string) string {
 var uninterpolated = regexp.MustCompile(`^(\$\w+|\$\{[^}]*\}|\[\[[^\]]*\]\])$`)
 
 func (q *Query) dropUninterpolated() {
+	for _, f := range []struct {
+		key   string
+		field *string
+	}{{"model", &q.Attribution.Model}, {"dateBasis", &q.Attribution.DateBasis}, {"anchor", &q.Attribution.Anchor}} {
+		key, field := f.key, f.field
+		if v := *field; uninterpolated.MatchString(strings.TrimSpace(v)) {
+			q.Notices = append(q.Notices, fmt.Sprintf(
+				"attribution.%s had the template variable %s, which was not interpolated (alert rules and public dashboards run without one): the data source's setting was used",
+				key, v))
+			*field = ""
+		}
+	}
 	for key, list := range q.Filters.lists() {
 		for _, v := range *list {
 			if uninterpolated.MatchString(strings.TrimSpace(v)) {
@@ -239,8 +252,11 @@ func (q Query) Validate() error {
 	if !contains([]string{"none", "previous_period", "previous_year"}, q.Compare) {
 		return badQuery("unknown compare %q: use none, previous_period or previous_year", q.Compare)
 	}
-	if m := q.Attribution.Model; m != "" && m != "last_touch" && m != "first_touch" {
-		return badQuery("unknown attribution model %q: use last_touch or first_touch", m)
+	if m := q.Attribution.Model; m != "" && m != AttributionLastTouch && m != AttributionFirstTouch && m != AttributionLinear {
+		return badQuery("unknown attribution model %q: use last_touch, first_touch or linear", m)
+	}
+	if a := q.Attribution.Anchor; a != "" && a != AnchorCreated && a != AnchorClosed {
+		return badQuery("unknown attribution anchor %q: use created or closed", a)
 	}
 	if b := q.Attribution.DateBasis; b != "" && b != "ticket" && b != "order" {
 		return badQuery("unknown attribution dateBasis %q: use ticket or order", b)

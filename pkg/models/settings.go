@@ -45,7 +45,8 @@ type Settings struct {
 	QueryTimeout       time.Duration
 	MaxRangeDays       int
 	AttributionWindow  time.Duration
-	AttributionModel   string // AttributionLastTouch | AttributionFirstTouch
+	AttributionModel   string // AttributionLastTouch | AttributionFirstTouch | AttributionLinear
+	AttributionAnchor  string // AnchorCreated | AnchorClosed
 	ExcludedStatuses   []string
 	Currency           string
 	Timezone           string
@@ -62,6 +63,9 @@ type Settings struct {
 const (
 	AttributionLastTouch   = "last_touch"
 	AttributionFirstTouch  = "first_touch"
+	AttributionLinear      = "linear"
+	AnchorCreated          = "created"
+	AnchorClosed           = "closed"
 	CSATCreditClosingAgent = "closing_agent"
 	CSATCreditParticipants = "participants"
 
@@ -104,6 +108,7 @@ type jsonSettings struct {
 	MaxRangeDays           number            `json:"maxRangeDays"`
 	AttributionWindowHours number            `json:"attributionWindowHours"`
 	AttributionModel       string            `json:"attributionModel"`
+	AttributionAnchor      string            `json:"attributionAnchor"`
 	ExcludedStatuses       list              `json:"excludedStatuses"`
 	Currency               string            `json:"currency"`
 	Timezone               string            `json:"timezone"`
@@ -125,6 +130,7 @@ func newJSONSettings() jsonSettings {
 		MaxRangeDays:           "732",
 		AttributionWindowHours: "72",
 		AttributionModel:       AttributionLastTouch,
+		AttributionAnchor:      AnchorCreated,
 		ExcludedStatuses:       list{"cancelled", "refunded", "voided"},
 		Currency:               "USD",
 		Timezone:               "UTC",
@@ -403,7 +409,12 @@ func (raw jsonSettings) attribution(out *Settings) error {
 	}
 	out.AttributionWindow = time.Duration(hours) * time.Hour
 	out.AttributionModel, err = oneOf("attributionModel", defaultIfBlank(raw.AttributionModel, AttributionLastTouch),
-		AttributionLastTouch, AttributionFirstTouch)
+		AttributionLastTouch, AttributionFirstTouch, AttributionLinear)
+	if err != nil {
+		return err
+	}
+	out.AttributionAnchor, err = oneOf("attributionAnchor", defaultIfBlank(raw.AttributionAnchor, AnchorCreated),
+		AnchorCreated, AnchorClosed)
 	return err
 }
 

@@ -33,7 +33,7 @@ var settingsKeys = []string{
 	"helpdeskHost", "helpdeskDatabase", "helpdeskUser", "helpdeskSchema", "helpdeskSslMode",
 	"ordersHost", "ordersDatabase", "ordersUser", "ordersSchema", "ordersSslMode",
 	"maxOpenConns", "queryTimeoutSeconds", "maxRangeDays",
-	"attributionWindowHours", "attributionModel", "excludedStatuses",
+	"attributionWindowHours", "attributionModel", "attributionAnchor", "excludedStatuses",
 	"currency", "timezone", "weekStart",
 	"vipMinSpent", "vipMinOrders", "vipTags", "csatCredit", "slaTargets",
 }

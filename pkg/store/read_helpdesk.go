@@ -7,11 +7,13 @@ import (
 )
 
 // TicketRead says which tickets a query needs: those created in [CreatedFrom, CreatedTo), those closed
-// in [ClosedFrom, ClosedTo), and, when SurveysFrom is set, those with a survey sent or answered in
-// [SurveysFrom, SurveysTo).
+// in [ClosedFrom, ClosedTo), with Open every ticket still open created before CreatedTo (attribution
+// anchored at the close: an open conversation's window has not ended), and, when SurveysFrom is set,
+// those with a survey sent or answered in [SurveysFrom, SurveysTo).
 type TicketRead struct {
 	CreatedFrom, CreatedTo time.Time
 	ClosedFrom, ClosedTo   time.Time
+	Open                   bool
 	SurveysFrom, SurveysTo *time.Time
 }
 
@@ -22,12 +24,13 @@ func (r TicketRead) surveys() (from, to any) {
 	return *r.SurveysFrom, *r.SurveysTo
 }
 
-// sqlTickets reads the tickets created in [$1, $2), closed in [$3, $4), or of ids $5: one bitmap scan
-// of the three indexes, in table order.
+// sqlTickets reads the tickets created in [$1, $2), closed in [$3, $4), or of ids $5, and with $6 the
+// open ones created before $2: one bitmap scan of the three indexes, in table order.
 const sqlTickets = `SELECT t.id, t.customer_key, t.channel, t.project, t.topic, t.priority, t.tags,
        t.created_at, t.closed_at, t.closing_agent
 FROM {{schema}}.tickets t
-WHERE (t.created_at >= $1 AND t.created_at < $2) OR (t.closed_at >= $3 AND t.closed_at < $4) OR t.id = ANY ($5)`
+WHERE (t.created_at >= $1 AND t.created_at < $2) OR (t.closed_at >= $3 AND t.closed_at < $4) OR t.id = ANY ($5)
+   OR ($6 AND t.closed_at IS NULL AND t.created_at < $2)`
 
 // sqlSurveyedTickets lists the tickets with a survey sent or answered in [$1, $2).
 const sqlSurveyedTickets = `SELECT DISTINCT ticket_id FROM {{schema}}.csat_responses
@@ -39,7 +42,7 @@ WHERE (sent_at >= $1 AND sent_at < $2) OR (responded_at >= $1 AND responded_at <
 func (s *Store) ReadTickets(ctx context.Context, r TicketRead) (*Tickets, error) {
 	t := &Tickets{Customers: NewDict(), Channels: NewDict(), Projects: NewDict(), Topics: NewDict(),
 		Priorities: NewDict(), Agents: NewDict(), TagNames: NewDict(), TagStart: []int32{0}}
-	if err := s.appendTickets(ctx, t, r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, []string{}); err != nil {
+	if err := s.appendTickets(ctx, t, r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, r.Open, []string{}); err != nil {
 		return nil, err
 	}
 	if r.SurveysFrom == nil {
@@ -59,7 +62,7 @@ func (s *Store) ReadTickets(ctx context.Context, r TicketRead) (*Tickets, error)
 	}
 	if len(missing) > 0 {
 		none := time.Time{}
-		if err := s.appendTickets(ctx, t, none, none, none, none, missing); err != nil {
+		if err := s.appendTickets(ctx, t, none, none, none, none, false, missing); err != nil {
 			return nil, err
 		}
 	}
@@ -68,9 +71,10 @@ func (s *Store) ReadTickets(ctx context.Context, r TicketRead) (*Tickets, error)
 }
 
 // appendTickets adds to t the tickets created in [createdFrom, createdTo), closed in [closedFrom,
-// closedTo) or of ids.
-func (s *Store) appendTickets(ctx context.Context, t *Tickets, createdFrom, createdTo, closedFrom, closedTo time.Time, ids []string) error {
-	rows, err := s.queryRaw(ctx, sqlTickets, createdFrom, createdTo, closedFrom, closedTo, ids)
+// closedTo), of ids, and with open those still open created before createdTo.
+func (s *Store) appendTickets(ctx context.Context, t *Tickets, createdFrom, createdTo, closedFrom, closedTo time.Time, open bool,
+	ids []string) error {
+	rows, err := s.queryRaw(ctx, sqlTickets, createdFrom, createdTo, closedFrom, closedTo, ids, open)
 	if err != nil {
 		return err
 	}
