@@ -24,6 +24,7 @@ const VARIABLES = {
   dim: { value: 'topic', options: ['topic', 'agent'] },
   limit: { value: '25', options: ['25', '100'] },
   window: { value: '48', options: ['48', '72'] },
+  anchor: { value: 'closed', options: ['created', 'closed'] },
 };
 
 function query(patch: Partial<SAQuery>): SAQuery {
@@ -104,6 +105,16 @@ describe('DataSource', () => {
       expect(out.dimension).toBe('topic');
       expect(out.limit).toBe(25);
       expect(out.attribution).toEqual({ windowHours: 48, model: 'first_touch' });
+    });
+
+    it('interpolates the attribution anchor, model and date basis', () => {
+      const out = ds.applyTemplateVariables(
+        query({ attribution: { anchor: '${anchor}' as never, model: 'linear', dateBasis: 'order' } }),
+        {}
+      );
+      expect(out.attribution).toEqual({ anchor: 'closed', model: 'linear', dateBasis: 'order' });
+      const unknown = ds.applyTemplateVariables(query({ attribution: { anchor: '$nope' as never } }), {});
+      expect(unknown.attribution?.anchor).toBe('$nope');
     });
 
     it('keeps a numeric field that does not interpolate to a number as text', () => {

@@ -13,7 +13,7 @@ import { DataSourceWithBackend, getGrafanaLiveSrv, getTemplateSrv } from '@grafa
 import { lastValueFrom, merge, Observable } from 'rxjs';
 
 import { interpolateList, interpolateNumber, interpolateString } from './interpolate';
-import { Catalog, DEFAULT_QUERY, FilterKey, QUERY_DEFAULTS, SAFilters, SAOptions, SAQuery } from './types';
+import { Catalog, DEFAULT_QUERY, FilterKey, QUERY_DEFAULTS, SAAttribution, SAFilters, SAOptions, SAQuery } from './types';
 import { SAVariableSupport } from './variables';
 
 export class DataSource extends DataSourceWithBackend<SAQuery, SAOptions> {
@@ -57,9 +57,15 @@ export class DataSource extends DataSourceWithBackend<SAQuery, SAOptions> {
       out.filters = filters;
     }
     if (query.attribution) {
+      const { model, anchor, dateBasis } = query.attribution;
+      // A dashboard may choose them with a variable (the Synthesis dashboard's $anchor); an uninterpolated
+      // one reaches the backend as it is, which then uses the data source's setting and says so.
       out.attribution = {
         ...query.attribution,
         windowHours: interpolateNumber(srv, query.attribution.windowHours, scopedVars),
+        model: interpolateString(srv, model, scopedVars) as SAAttribution['model'],
+        anchor: interpolateString(srv, anchor, scopedVars) as SAAttribution['anchor'],
+        dateBasis: interpolateString(srv, dateBasis, scopedVars) as SAAttribution['dateBasis'],
       };
     }
     return out;

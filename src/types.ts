@@ -6,7 +6,9 @@ export type QueryType = 'metrics' | 'tickets' | 'top_products' | 'live_feed' | '
 
 export type Interval = 'auto' | 'hour' | 'day' | 'week' | 'month';
 export type Compare = 'none' | 'previous_period' | 'previous_year';
-export type AttributionModel = 'last_touch' | 'first_touch';
+export type AttributionModel = 'last_touch' | 'first_touch' | 'linear';
+/** Where an attribution window is anchored: the ticket's creation, or its closing (SPEC 5.2). */
+export type AttributionAnchor = 'created' | 'closed';
 export type DateBasis = 'ticket' | 'order';
 export type SortBy = 'revenue' | 'quantity';
 /** Orders of the tickets drill-down. */
@@ -34,6 +36,7 @@ export type FilterKey = keyof SAFilters;
 export interface SAAttribution {
   windowHours?: number;
   model?: AttributionModel;
+  anchor?: AttributionAnchor;
   dateBasis?: DateBasis;
 }
 
@@ -94,6 +97,7 @@ export interface SAOptions extends DataSourceJsonData {
   maxRangeDays?: number;
   attributionWindowHours?: number;
   attributionModel?: AttributionModel;
+  attributionAnchor?: AttributionAnchor;
   excludedStatuses?: string[];
   currency?: string;
   timezone?: string;
@@ -129,6 +133,7 @@ export const SETTINGS_DEFAULTS = {
   maxRangeDays: 732,
   attributionWindowHours: 72,
   attributionModel: 'last_touch' as AttributionModel,
+  attributionAnchor: 'created' as AttributionAnchor,
   excludedStatuses: ['cancelled', 'refunded', 'voided'],
   currency: 'USD',
   timezone: 'UTC',

@@ -24,6 +24,7 @@ const JSON_KEYS: Array<keyof SAOptions> = [
   'maxRangeDays',
   'attributionWindowHours',
   'attributionModel',
+  'attributionAnchor',
   'excludedStatuses',
   'currency',
   'timezone',
@@ -94,7 +95,7 @@ describe('ConfigEditor', () => {
       expect(input).not.toBeNull();
     }
     for (const key of JSON_KEYS.filter(
-      (k) => !k.endsWith('SslMode') && !['attributionModel', 'weekStart', 'csatCredit'].includes(k)
+      (k) => !k.endsWith('SslMode') && !['attributionModel', 'attributionAnchor', 'weekStart', 'csatCredit'].includes(k)
     )) {
       expect(document.querySelector(`label[for="sa-${key}"]`)).not.toBeNull();
     }
@@ -136,6 +137,10 @@ describe('ConfigEditor', () => {
     expect(last().jsonData.ordersSslMode).toBe('disable');
     pick('attributionModel', 'first_touch');
     expect(last().jsonData.attributionModel).toBe('first_touch');
+    pick('attributionModel', 'linear');
+    expect(last().jsonData.attributionModel).toBe('linear');
+    pick('attributionAnchor', 'closed');
+    expect(last().jsonData.attributionAnchor).toBe('closed');
     pick('weekStart', 'sunday');
     expect(last().jsonData.weekStart).toBe('sunday');
     pick('csatCredit', 'participants');

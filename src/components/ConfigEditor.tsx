@@ -36,6 +36,16 @@ const SSL_MODES: Array<SelectableValue<SSLMode>> = [
 const ATTRIBUTION_MODELS: Array<SelectableValue<string>> = [
   { label: 'Last touch', value: 'last_touch', description: 'Credit the latest matching ticket' },
   { label: 'First touch', value: 'first_touch', description: 'Credit the earliest matching ticket' },
+  { label: 'Linear', value: 'linear', description: 'Split each order equally among the matching tickets' },
+];
+
+const ATTRIBUTION_ANCHORS: Array<SelectableValue<string>> = [
+  { label: 'Created', value: 'created', description: 'The window starts when the ticket is created' },
+  {
+    label: 'Closed',
+    value: 'closed',
+    description: 'The window runs from creation to the close + window; an open ticket matches orders until now',
+  },
 ];
 
 const WEEK_STARTS: Array<SelectableValue<string>> = [
@@ -246,6 +256,13 @@ export function ConfigEditor(props: Props) {
           'Which ticket an order is credited to when several match.',
           ATTRIBUTION_MODELS,
           SETTINGS_DEFAULTS.attributionModel
+        )}
+        {radio(
+          'attributionAnchor',
+          'Attribution anchor',
+          'Where the window starts: at the ticket\'s creation, or over the whole conversation until its close.',
+          ATTRIBUTION_ANCHORS,
+          SETTINGS_DEFAULTS.attributionAnchor
         )}
       </FieldSet>
 

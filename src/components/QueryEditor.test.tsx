@@ -129,6 +129,26 @@ describe('QueryEditor', () => {
     expect(window).toHaveAttribute('id', 'sa-attribution-window');
     expect(document.getElementById('sa-attribution-model')).not.toBeNull();
     expect(document.getElementById('sa-attribution-date-basis')).not.toBeNull();
+    expect(document.getElementById('sa-attribution-anchor')).toHaveAttribute('placeholder', 'Created (data source)');
+  });
+
+  it('edits the attribution model (linear) and anchor (closed), keeping the other overrides', async () => {
+    const { last, onRunQuery } = setup({ metrics: ['attributed_revenue'], attribution: { windowHours: 24 } });
+    await screen.findByPlaceholderText('48 h (data source)');
+    expect(await openOptions('sa-attribution-model')).toEqual([
+      expect.stringContaining('Last touch'),
+      expect.stringContaining('First touch'),
+      expect.stringContaining('Linear'),
+    ]);
+    await user.click(option(/^Linear/));
+    expect(last().attribution).toEqual({ windowHours: 24, model: 'linear' });
+    expect(await openOptions('sa-attribution-anchor')).toEqual([
+      expect.stringContaining('Created'),
+      expect.stringContaining('Closed'),
+    ]);
+    await user.click(option(/^Closed/));
+    expect(last().attribution).toEqual({ windowHours: 24, anchor: 'closed' });
+    expect(onRunQuery).toHaveBeenCalled();
   });
 
   it('hides attribution overrides for other metrics', async () => {

@@ -22,6 +22,7 @@ import {
 } from '../catalog';
 import { DataSource } from '../datasource';
 import {
+  AttributionAnchor,
   AttributionModel,
   Catalog,
   Compare,
@@ -82,8 +83,22 @@ const TICKET_ONLY: Array<SelectableValue<TicketOnly>> = [
 ];
 
 const MODELS = [
-  { value: 'last_touch' as const, label: 'Last touch' },
-  { value: 'first_touch' as const, label: 'First touch' },
+  { value: 'last_touch' as const, label: 'Last touch', description: 'The latest matching ticket gets the whole order' },
+  { value: 'first_touch' as const, label: 'First touch', description: 'The earliest matching ticket gets the whole order' },
+  {
+    value: 'linear' as const,
+    label: 'Linear',
+    description: 'Every matching ticket gets an equal share of the order, to the cent',
+  },
+];
+
+const ANCHORS = [
+  { value: 'created' as const, label: 'Created', description: 'The window starts when the ticket is created' },
+  {
+    value: 'closed' as const,
+    label: 'Closed',
+    description: 'From creation to the close + window; an open ticket matches orders until now',
+  },
 ];
 
 const DATE_BASES = [
@@ -407,6 +422,7 @@ function AttributionFields({ value, defaults, onChange, onCommit }: AttributionP
     onChange(next, run);
   };
   const defaultModel = MODELS.find((m) => m.value === (defaults.attributionModel ?? 'last_touch'))?.label;
+  const defaultAnchor = ANCHORS.find((a) => a.value === (defaults.attributionAnchor ?? 'created'))?.label;
 
   return (
     <InlineFieldRow>
@@ -428,6 +444,21 @@ function AttributionFields({ value, defaults, onChange, onCommit }: AttributionP
           options={MODELS}
           value={current.model ?? null}
           onChange={(o) => set({ model: o?.value }, true)}
+        />
+      </InlineField>
+      <InlineField
+        label="Anchor"
+        htmlFor="sa-attribution-anchor"
+        tooltip="Where the window runs from: the ticket's creation, or its whole conversation until it closed"
+      >
+        <Combobox<AttributionAnchor>
+          id="sa-attribution-anchor"
+          width={20}
+          isClearable
+          placeholder={`${defaultAnchor} (data source)`}
+          options={ANCHORS}
+          value={current.anchor ?? null}
+          onChange={(o) => set({ anchor: o?.value }, true)}
         />
       </InlineField>
       <InlineField
