@@ -13,7 +13,16 @@ import { DataSourceWithBackend, getGrafanaLiveSrv, getTemplateSrv } from '@grafa
 import { lastValueFrom, merge, Observable } from 'rxjs';
 
 import { interpolateList, interpolateNumber, interpolateString } from './interpolate';
-import { Catalog, DEFAULT_QUERY, FilterKey, QUERY_DEFAULTS, SAAttribution, SAFilters, SAOptions, SAQuery } from './types';
+import {
+  Catalog,
+  DEFAULT_QUERY,
+  FilterKey,
+  QUERY_DEFAULTS,
+  SAAttribution,
+  SAFilters,
+  SAOptions,
+  SAQuery,
+} from './types';
 import { SAVariableSupport } from './variables';
 
 export class DataSource extends DataSourceWithBackend<SAQuery, SAOptions> {

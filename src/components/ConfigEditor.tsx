@@ -260,7 +260,7 @@ export function ConfigEditor(props: Props) {
         {radio(
           'attributionAnchor',
           'Attribution anchor',
-          'Where the window starts: at the ticket\'s creation, or over the whole conversation until its close.',
+          "Where the window starts: at the ticket's creation, or over the whole conversation until its close.",
           ATTRIBUTION_ANCHORS,
           SETTINGS_DEFAULTS.attributionAnchor
         )}

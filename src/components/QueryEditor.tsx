@@ -84,7 +84,11 @@ const TICKET_ONLY: Array<SelectableValue<TicketOnly>> = [
 
 const MODELS = [
   { value: 'last_touch' as const, label: 'Last touch', description: 'The latest matching ticket gets the whole order' },
-  { value: 'first_touch' as const, label: 'First touch', description: 'The earliest matching ticket gets the whole order' },
+  {
+    value: 'first_touch' as const,
+    label: 'First touch',
+    description: 'The earliest matching ticket gets the whole order',
+  },
   {
     value: 'linear' as const,
     label: 'Linear',
