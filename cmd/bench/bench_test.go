@@ -48,11 +48,14 @@ func TestPanelQueriesOfBothDashboards(t *testing.T) {
 	assert.Len(t, panels, 17)
 	for _, p := range panels {
 		var q struct {
-			Filters map[string][]string `json:"filters"`
+			Filters     map[string][]string `json:"filters"`
+			Attribution map[string]any      `json:"attribution"`
 		}
 		require.NoError(t, json.Unmarshal(p.raw, &q), p.panel)
 		for key, values := range q.Filters {
 			assert.Empty(t, values, "%s: filters.%s: All is an empty list", p.panel, key)
 		}
+		// The Synthesis dashboard's $anchor takes its default, the data source's setting.
+		assert.NotContains(t, q.Attribution, "anchor", "%s: attribution.anchor is a variable", p.panel)
 	}
 }

@@ -74,6 +74,18 @@ type variableModel struct {
 	Multi      bool               `json:"multi"`
 	IncludeAll bool               `json:"includeAll"`
 	AllValue   string             `json:"allValue"`
+	Current    struct {
+		Value any `json:"value"`
+	} `json:"current"`
+	Options []struct {
+		Value string `json:"value"`
+	} `json:"options"`
+}
+
+// customValue is the current value of a custom (single-value) variable.
+func (v variableModel) customValue() string {
+	s, _ := v.Current.Value.(string)
+	return s
 }
 
 type panelModel struct {
@@ -199,6 +211,10 @@ func checkVariables(t *testing.T, d *dashboardModel) {
 		if v.Name == "datasource" {
 			continue
 		}
+		if v.Type == "custom" {
+			checkAttributionVariable(t, d, v)
+			continue
+		}
 		assert.Equal(t, "query", v.Type, v.Name)
 		assert.Equal(t, &dashDatasourceRef{shippedPluginID, dsVariable}, v.Datasource, v.Name)
 		// All must reach the plugin as an empty filter: the frontend does that for the default
@@ -211,6 +227,45 @@ func checkVariables(t *testing.T, d *dashboardModel) {
 			assert.Equal(t, v.Name, q.Dimension, "variable %s lists another dimension", v.Name)
 		}
 	}
+}
+
+// attributionFields are the query fields a custom variable may set: the attribution options.
+var attributionFields = []string{"model", "anchor", "dateBasis"}
+
+// checkAttributionVariable: a custom variable chooses an attribution option (the Synthesis dashboard's
+// anchor): one value at a time, every value one the query model accepts for each field that uses it,
+// its current value among them, and used by at least one query.
+func checkAttributionVariable(t *testing.T, d *dashboardModel, v variableModel) {
+	t.Helper()
+	assert.False(t, v.Multi || v.IncludeAll, "%s: an attribution option takes one value", v.Name)
+	require.NotEmpty(t, v.Options, v.Name)
+	var values []string
+	for _, o := range v.Options {
+		values = append(values, o.Value)
+	}
+	assert.Contains(t, values, v.customValue(), "%s: the current value is one of its options", v.Name)
+	used := 0
+	for _, p := range d.allPanels() {
+		for _, raw := range p.Targets {
+			var q struct {
+				Attribution map[string]any `json:"attribution"`
+			}
+			require.NoError(t, json.Unmarshal(raw, &q))
+			for field, ref := range q.Attribution {
+				m := wholeReference.FindStringSubmatch(fmt.Sprint(ref))
+				if m == nil || m[1]+m[2]+m[4] != v.Name {
+					continue
+				}
+				used++
+				require.Contains(t, attributionFields, field, "panel %q: attribution.%s set by $%s", p.Title, field, v.Name)
+				for _, value := range values {
+					_, err := models.ParseQuery(json.RawMessage(fmt.Sprintf(`{"metrics": ["attributed_revenue"], "attribution": {%q: %q}}`, field, value)))
+					assert.NoError(t, err, "%s: value %q of attribution.%s", v.Name, value, field)
+				}
+			}
+		}
+	}
+	assert.Positive(t, used, "custom variable %s is used by no query's attribution", v.Name)
 }
 
 func checkPanelShape(t *testing.T, d *dashboardModel, p panelModel) {
@@ -383,12 +438,28 @@ func rangeOf(t *testing.T, from string, now time.Time) time.Time {
 var wholeReference = regexp.MustCompile(`^\$(\w+)$|^\$\{(\w+)(:[^}]*)?\}$|^\[\[(\w+)\]\]$`)
 
 // interpolate is what the frontend sends (src/interpolate.ts): a filter list holding a variable gets
-// the variable's selected value, or becomes empty when All is selected (no selection here).
+// the variable's selected value, or becomes empty when All is selected (no selection here); an
+// attribution option holding a variable gets its selected value, else the variable's current one.
 // Variables anywhere else, or unknown ones, are errors.
 func interpolate(t *testing.T, d *dashboardModel, raw json.RawMessage, where string, selected map[string]string) json.RawMessage {
 	t.Helper()
 	var q map[string]any
 	require.NoError(t, json.Unmarshal(raw, &q))
+	attribution, _ := q["attribution"].(map[string]any)
+	for field, ref := range attribution {
+		s, _ := ref.(string)
+		m := wholeReference.FindStringSubmatch(s)
+		if m == nil {
+			continue
+		}
+		name := m[1] + m[2] + m[4]
+		v, ok := d.variable(name)
+		require.True(t, ok, "%s: attribution.%s uses $%s, which the dashboard does not define", where, field, name)
+		attribution[field] = v.customValue()
+		if value, ok := selected[name]; ok {
+			attribution[field] = value
+		}
+	}
 	filters, _ := q["filters"].(map[string]any)
 	for key, list := range filters {
 		values, _ := list.([]any)
@@ -433,6 +504,10 @@ func TestDashboardQueriesRunOnDemoData(t *testing.T) {
 			from := rangeOf(t, d.Time.From, now)
 			selected := map[string]string{}
 			for _, v := range d.Templating.List {
+				if v.Type == "custom" { // the filtered run takes its last option (the anchor: closed)
+					selected[v.Name] = v.Options[len(v.Options)-1].Value
+					continue
+				}
 				if v.Type != "query" {
 					continue
 				}
