@@ -136,6 +136,7 @@ type attributor struct {
 	start, list []int32 // per ticket customer, its tickets by (created_at, id)
 	created     []int64 // created[k] is the creation of ticket list[k]: searched without jumping around
 	end         []int64 // end[k]: the end of ticket list[k]'s window (exclusive)
+	reach       []int64 // closed anchor: the latest end among the customer's tickets up to k, to skip ended ones
 	model       string
 	monotone    bool // end grows with created (the created anchor): the matches are a contiguous run
 	buf         []int32
@@ -159,6 +160,17 @@ func newAttributor(t *store.Tickets, window time.Duration, model, anchor string)
 			a.end[k] = t.Closed[ti] + w
 		}
 	}
+	if !a.monotone {
+		a.reach = make([]int64, len(a.list))
+		for c := range len(a.start) - 1 {
+			for k := a.start[c]; k < a.start[c+1]; k++ {
+				a.reach[k] = a.end[k]
+				if k > a.start[c] {
+					a.reach[k] = max(a.reach[k], a.reach[k-1])
+				}
+			}
+		}
+	}
 	return a
 }
 
@@ -180,29 +192,37 @@ func (a *attributor) credit(c int32, at int64) []int32 {
 		}
 		switch a.model {
 		case models.AttributionFirstTouch:
-			return append(a.buf, list[lower])
+			a.buf = append(a.buf, list[lower])
+			return a.buf
 		case models.AttributionLinear:
-			return append(a.buf, list[lower:upper]...)
+			a.buf = append(a.buf, list[lower:upper]...)
+			return a.buf
 		}
-		return append(a.buf, list[upper-1])
+		a.buf = append(a.buf, list[upper-1])
+		return a.buf
 	}
+	// The first ticket whose window has not ended at `at`: none before first.
+	reach := a.reach[lo:hi]
+	first := sort.Search(upper, func(j int) bool { return reach[j] > at })
 	switch a.model {
 	case models.AttributionFirstTouch:
-		for j := 0; j < upper; j++ {
+		for j := first; j < upper; j++ {
 			if end[j] > at {
-				return append(a.buf, list[j])
+				a.buf = append(a.buf, list[j])
+				return a.buf
 			}
 		}
 	case models.AttributionLinear:
-		for j := 0; j < upper; j++ {
+		for j := first; j < upper; j++ {
 			if end[j] > at {
 				a.buf = append(a.buf, list[j])
 			}
 		}
 	default:
-		for j := upper - 1; j >= 0; j-- {
+		for j := upper - 1; j >= first; j-- {
 			if end[j] > at {
-				return append(a.buf, list[j])
+				a.buf = append(a.buf, list[j])
+				return a.buf
 			}
 		}
 	}
