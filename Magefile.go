@@ -60,7 +60,8 @@ func Dist() error {
 }
 
 // CI is the project's test command: check formatting, vet, test and briefly fuzz the backend, type-check,
-// lint and test the frontend, then build and check the plugin package.
+// lint and test the frontend, build and check the plugin package, then run the browser tests
+// against a real Grafana (see E2E).
 func CI() error {
 	mg.SerialDeps(NpmInstall)
 	if err := checkGofmt(); err != nil {
@@ -84,7 +85,24 @@ func CI() error {
 		}
 	}
 	mg.SerialDeps(Dist)
-	return nil
+	return run("go", "run", "./cmd/devenv", "e2e")
+}
+
+// E2E builds the plugin and runs the browser tests (tests/, Playwright with Debian's Chromium)
+// against a real Grafana with the plugin, the provisioning and the demo data: Docker Compose
+// where a Docker engine runs, else ../shared/grafana; see cmd/devenv. Extra arguments go to
+// `playwright test` through E2E_ARGS (e.g. E2E_ARGS="tests/dashboards.spec.ts").
+func E2E() error {
+	mg.SerialDeps(Dist)
+	return run("go", append([]string{"run", "./cmd/devenv", "e2e"}, strings.Fields(os.Getenv("E2E_ARGS"))...)...)
+}
+
+// Demo runs Grafana with the plugin, the provisioned data source, dashboards and alert rule, and
+// the demo data, until Ctrl-C: Docker Compose where a Docker engine runs, else ../shared/grafana
+// with a private PostgreSQL cluster (see cmd/devenv).
+func Demo() error {
+	mg.SerialDeps(Dist)
+	return run("go", "run", "./cmd/devenv", "demo")
 }
 
 // NpmInstall runs `npm ci` when node_modules is missing or older than package-lock.json.
