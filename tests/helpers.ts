@@ -73,13 +73,18 @@ export async function revealAllPanels(page: Page) {
   await page.mouse.wheel(0, -height);
 }
 
-/** Waits until no data query is in flight for a moment. */
+/**
+ * Waits until data queries have started (the page may still be loading Grafana) and then none is
+ * in flight for a moment.
+ */
 export async function waitForQueriesIdle(page: Page, quietMs = 1500, timeoutMs = 60_000) {
   let inflight = 0;
+  let seen = false;
   let last = Date.now();
   const onRequest = (r: any) => {
     if (r.url().includes('/api/ds/query') || r.url().includes('/public/dashboards/')) {
       inflight++;
+      seen = true;
       last = Date.now();
     }
   };
@@ -95,7 +100,9 @@ export async function waitForQueriesIdle(page: Page, quietMs = 1500, timeoutMs =
   const deadline = Date.now() + timeoutMs;
   try {
     while (Date.now() < deadline) {
-      if (inflight === 0 && Date.now() - last > quietMs) {
+      // Queries already answered before this call count as started once the page is quiet for 5 s.
+      const started = seen || Date.now() - last > 5000;
+      if (started && inflight === 0 && Date.now() - last > quietMs) {
         return;
       }
       await page.waitForTimeout(200);
@@ -110,12 +117,22 @@ export async function waitForQueriesIdle(page: Page, quietMs = 1500, timeoutMs =
 
 /** Asserts that no panel of the page shows an error or hides its data outside the range. */
 export async function expectNoPanelProblems(page: Page, results: QueryResult[]) {
-  const failed = results.filter((r) => r.status >= 400 || r.errors.length > 0);
+  const failed = results.filter((r) => (r.status >= 400 || r.errors.length > 0) && !isPublicVariableQuery(r.url));
   expect(failed, 'data queries that failed').toEqual([]);
   const outside = results.flatMap((r) => r.outside);
   expect(outside, 'time buckets stamped outside the panel time range').toEqual([]);
   await expect(page.getByTestId('data-testid Panel status error')).toHaveCount(0);
   await expect(page.getByText('Data outside time range')).toHaveCount(0);
+}
+
+/**
+ * Grafana 12.4 sends a public dashboard's template-variable queries to the public query API with
+ * no panel (`/panels/undefined/query`) and answers them 400 invalidPanelId itself: public
+ * dashboards do not support template variables, their panels run with the saved values. Nothing
+ * of it reaches the viewer (a public dashboard shows no variable controls); see README.
+ */
+function isPublicVariableQuery(url: string) {
+  return /\/api\/public\/dashboards\/[^/]+\/panels\/undefined\/query$/.test(url);
 }
 
 /** The text content of the cells of a table panel, row by row. */

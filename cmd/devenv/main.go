@@ -91,14 +91,15 @@ func run(ctx context.Context, mode string, args []string) (int, error) {
 	if err := start(ctx, e, root, mode); err != nil {
 		return 1, err
 	}
-	if mode == "demo" {
-		log.Printf("Grafana with Support Analytics and the demo data: %s (Ctrl-C stops it)", e.grafanaURL)
-		<-ctx.Done()
-		return 0, nil
-	}
-	controlURL, err := serveControl(e)
+	controlURL, err := serveControl(ctx, e)
 	if err != nil {
 		return 1, err
+	}
+	if mode == "demo" {
+		log.Printf("Grafana with Support Analytics and the demo data: %s (Ctrl-C stops it)", e.grafanaURL)
+		log.Printf("for browser tests run by hand: GRAFANA_URL=%s E2E_CONTROL_URL=%s npx playwright test", e.grafanaURL, controlURL)
+		<-ctx.Done()
+		return 0, nil
 	}
 	cmd := exec.CommandContext(ctx, "npx", append([]string{"playwright", "test"}, args...)...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
@@ -278,14 +279,29 @@ func seed(ctx context.Context, srv *pgtest.Server) error {
 	return err
 }
 
-// serveControl lets the browser tests take the store down and bring it back (the alert rule's
-// Error state): POST /store/stop, POST /store/start, on 127.0.0.1 only.
-func serveControl(e *env) (string, error) {
+// serveControl lets the browser tests change the world behind Grafana, on 127.0.0.1 only:
+// POST /store/stop and /store/start take the store down and bring it back (the alert rule's Error
+// state); POST /orders?id=ID&total=AMOUNT places a paid order now (the live feed).
+func serveControl(ctx context.Context, e *env) (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
 	}
 	mux := http.NewServeMux()
+	mux.HandleFunc("POST /orders", func(w http.ResponseWriter, r *http.Request) {
+		conn, err := pgx.Connect(ctx, e.databaseURL)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, `INSERT INTO orders (id, customer_key, created_at, status, total, currency, project)
+			SELECT $1, customer_key, now(), 'paid', $2::numeric, 'USD', NULL FROM customers ORDER BY customer_key LIMIT 1`,
+			r.URL.Query().Get("id"), r.URL.Query().Get("total"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		}
+	})
 	for name, f := range e.control {
 		if f == nil {
 			continue

@@ -638,12 +638,24 @@ func FeedTable(events []store.FeedEvent) *Table {
 		currency = append(currency, ev.Currency)
 		status = append(status, ev.Status)
 	}
+	// Amounts are in their own currency: a money unit only when every row has the same one (the
+	// dashboard gives the column two decimals either way, beside the currency column).
+	amountUnit := ""
+	for i, c := range currency {
+		if c != currency[0] {
+			amountUnit = ""
+			break
+		}
+		if i == 0 {
+			amountUnit = "currency" + c
+		}
+	}
 	return &Table{Name: "live_feed", Columns: []Column{
 		{"time", "Time", "", nonNilT(at)},
 		{"kind", "Kind", "", nonNil(kind)},
 		{"id", "Order", "", nonNil(id)},
 		{"customer", "Customer", "", nonNil(customer)},
-		{"amount", "Amount", "", nonNilF(amount)},
+		{"amount", "Amount", amountUnit, nonNilF(amount)},
 		{"currency", "Currency", "", nonNil(currency)},
 		{"status", "Status", "", nonNil(status)},
 	}}

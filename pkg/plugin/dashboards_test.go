@@ -239,7 +239,8 @@ func checkPanelShape(t *testing.T, d *dashboardModel, p panelModel) {
 }
 
 // checkLinks: every number of tickets links to a drill-down table (a tickets query) of its dashboard,
-// opened alone with the same time range and variables.
+// with the same time range and variables: opened alone, or, for a link that sets a variable from
+// the clicked value, the dashboard itself, filtered.
 func checkLinks(t *testing.T, d *dashboardModel, p panelModel, where string) {
 	t.Helper()
 	links := p.FieldConfig.Defaults.Links
@@ -278,12 +279,34 @@ func checkLinks(t *testing.T, d *dashboardModel, p panelModel, where string) {
 				assert.True(t, carried[v.Name], "%s: the link drops variable %s", where, v.Name)
 			}
 		}
+		if strings.Contains(l.URL, "${__data.") {
+			// Grafana 12.4 aborts the queries of a panel opened with viewPanel by the same link that
+			// changes a variable, and never sends them again: the table would keep every row.
+			assert.Zero(t, viewPanel, "%s: a link that sets a variable from the data must not open a single panel", where)
+			assert.True(t, hasTicketsTable(t, d), "%s: the link lands on a dashboard without a tickets table", where)
+			continue
+		}
 		target, ok := d.panel(viewPanel)
 		require.True(t, ok, "%s: the link opens panel %d, which does not exist", where, viewPanel)
 		q, err := models.ParseQuery(target.Targets[0])
 		require.NoError(t, err)
 		assert.Equal(t, models.QueryTickets, q.QueryType, "%s: the link opens %q, not a tickets table", where, target.Title)
 	}
+}
+
+// hasTicketsTable: the dashboard has a drill-down table (a tickets query).
+func hasTicketsTable(t *testing.T, d *dashboardModel) bool {
+	for _, p := range d.allPanels() {
+		if p.Type != "table" || len(p.Targets) == 0 {
+			continue
+		}
+		q, err := models.ParseQuery(p.Targets[0])
+		require.NoError(t, err)
+		if q.QueryType == models.QueryTickets {
+			return true
+		}
+	}
+	return false
 }
 
 // needsDrillDown: a panel shows numbers of tickets (helpdesk or attribution metrics).

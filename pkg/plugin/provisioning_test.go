@@ -155,9 +155,14 @@ func TestProvisionedDashboards(t *testing.T) {
 			providers++
 			assert.Equal(t, "file", p.Type, path)
 			assert.Equal(t, "Support Analytics", p.Folder, path)
-			// The path is a folder of the installed plugin that the build fills from the same
-			// folder of the repository (`mage ci` checks that dist/ has each of its files).
-			rel, inPlugin := strings.CutPrefix(p.Options.Path, pluginDir+"/")
+			// The path comes from the environment (Grafana has no default syntax): the image sets
+			// it to a folder of the installed plugin that the build fills from the same folder of
+			// the repository (`mage ci` checks that dist/ has each of its files); cmd/devenv sets
+			// it to dist/dashboards.
+			require.Equal(t, "${"+dashboardsEnv+"}", p.Options.Path, path)
+			dir, found := dockerEnv(dockerfile, dashboardsEnv)
+			require.True(t, found, "the Dockerfile does not set %s for %s", dashboardsEnv, path)
+			rel, inPlugin := strings.CutPrefix(strings.ReplaceAll(dir, "${PLUGIN_DIR}", pluginDir), pluginDir+"/")
 			require.True(t, inPlugin, "%s: %s is not inside %s", path, p.Options.Path, pluginDir)
 			dashboards, err := filepath.Glob(filepath.Join(repoRoot, rel, "*.json"))
 			require.NoError(t, err)
@@ -165,6 +170,19 @@ func TestProvisionedDashboards(t *testing.T) {
 		}
 	}
 	assert.Positive(t, providers, "no dashboard provider")
+}
+
+// dashboardsEnv names the dashboards folder in provisioning/dashboards.
+const dashboardsEnv = "SUPPORT_ANALYTICS_DASHBOARDS"
+
+// dockerEnv finds the value an `ENV NAME=value` line of the Dockerfile gives.
+func dockerEnv(lines []string, name string) (string, bool) {
+	for _, line := range lines {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "ENV "+name+"="); ok {
+			return v, true
+		}
+	}
+	return "", false
 }
 
 // loadSettings runs the provisioned settings, with Grafana's environment interpolation, through
