@@ -16,7 +16,8 @@ import (
 type Table struct {
 	Name     string
 	Columns  []Column
-	Notices  []string
+	Notices  []string // warnings: what the user should act on
+	Info     []string // what explains the rows without being a fault
 	Executed string
 }
 

@@ -449,6 +449,7 @@ func TestDashboardQueriesRunOnDemoData(t *testing.T) {
 				t.Run(p.Title, func(t *testing.T) {
 					checkPanelRuns(ctx, t, ds, d, p, from, now)
 					checkPanelRunsFiltered(ctx, t, ds, d, p, from, now, selected)
+					checkPanelRunsPublic(ctx, t, ds, p, from, now)
 				})
 			}
 		})
@@ -500,6 +501,53 @@ func checkPanelRunsFiltered(ctx context.Context, t *testing.T, ds backend.QueryD
 	}
 	for ref, r := range runStored(ctx, t, ds, queries).Responses {
 		assert.NoError(t, r.Error, "query %s with %v selected", ref, selected)
+	}
+}
+
+// checkPanelRunsPublic: a public dashboard or an embed sends the stored queries with their
+// variables unset. Each query then says so once, at info level (a plain icon in the panel header,
+// not a warning triangle), and shows what All would.
+func checkPanelRunsPublic(ctx context.Context, t *testing.T, ds backend.QueryDataHandler, p panelModel, from, to time.Time) {
+	if p.TimeFrom != "" {
+		from = rangeOf(t, p.TimeFrom, to)
+	}
+	var queries []backend.DataQuery
+	for _, raw := range p.Targets {
+		queries = append(queries, storedQuery(t, raw, from, to))
+	}
+	for ref, r := range runStored(ctx, t, ds, queries).Responses {
+		require.NoError(t, r.Error, "query %s as a public dashboard sends it", ref)
+		var info []string
+		for _, f := range r.Frames {
+			if f.Meta == nil {
+				continue
+			}
+			for _, n := range f.Meta.Notices {
+				if strings.Contains(n.Text, "dashboard variable") {
+					assert.Equal(t, data.NoticeSeverityInfo, n.Severity, "query %s: %s", ref, n.Text)
+					info = append(info, n.Text)
+				}
+			}
+		}
+		var raw struct {
+			Filters map[string][]string `json:"filters"`
+		}
+		for _, q := range queries {
+			if q.RefID == ref {
+				require.NoError(t, json.Unmarshal(q.JSON, &raw))
+			}
+		}
+		variables := 0
+		for _, values := range raw.Filters {
+			if slices.ContainsFunc(values, func(v string) bool { return strings.HasPrefix(v, "$") }) {
+				variables++
+			}
+		}
+		if variables == 0 {
+			assert.Empty(t, info, "query %s has no variable", ref)
+			continue
+		}
+		assert.Len(t, info, 1, "query %s: one notice for its %d unset variables", ref, variables)
 	}
 }
 
