@@ -261,7 +261,7 @@ func (d *dataset) creditsByTicket(ctx context.Context) ([]int32, []int64, error)
 		revenue []int64
 	}
 	p, n := d.pairs, d.tickets.Len()
-	c, err := memo(ctx, d.e, keyOf("credits", ptr(p)), func(context.Context) (credits, error) {
+	c, err := derive(ctx, p, "credits", func(context.Context) (credits, error) {
 		c := credits{make([]int32, n), make([]int64, n)}
 		for i, ti := range p.ticket {
 			c.orders[ti]++
