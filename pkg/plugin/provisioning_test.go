@@ -162,7 +162,7 @@ func TestProvisionedDashboards(t *testing.T) {
 			assert.True(t, strings.HasPrefix(p.Options.Path, "${GF_PATHS_PLUGINS}/"), "%s: %s does not follow GF_PATHS_PLUGINS", path, p.Options.Path)
 			for _, env := range []map[string]string{
 				{"GF_PATHS_PLUGINS": strings.TrimSuffix(grafanaPluginsPath, "/")}, // Docker
-				{"GF_PATHS_PLUGINS": "/tmp/grafana-e2e-3000/plugins"},              // ../shared/grafana/start
+				{"GF_PATHS_PLUGINS": "/tmp/grafana-e2e-3000/plugins"},             // ../shared/grafana/start
 			} {
 				expanded := os.Expand(p.Options.Path, func(name string) string {
 					v, ok := env[name]
