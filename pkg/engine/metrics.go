@@ -93,6 +93,9 @@ func (e *Engine) Metrics(ctx context.Context, r Request) (*Result, error) {
 	if byTime {
 		res.Interval = o.interval
 		res.Times = cur.buckets.times
+		if n := cur.buckets.partialNotice(o.interval, r.From, r.To, o.loc); n != "" {
+			res.Info = append(res.Info, n)
+		}
 	}
 	res.Groups = cur.groups()
 	res.capSeries() // limits.go: at most MaxSeries groups, with a notice

@@ -450,6 +450,9 @@ func TestDashboardQueriesRunOnDemoData(t *testing.T) {
 					checkPanelRuns(ctx, t, ds, d, p, from, now)
 					checkPanelRunsFiltered(ctx, t, ds, d, p, from, now, selected)
 					checkPanelRunsPublic(ctx, t, ds, p, from, now)
+					// Over the default range and over 7 days starting mid-day, as "Last 7 days" does.
+					checkPointsInRange(ctx, t, ds, d, p, from, now)
+					checkPointsInRange(ctx, t, ds, d, p, now.Add(-7*24*time.Hour-37*time.Minute), now.Add(-37*time.Minute))
 				})
 			}
 		})
@@ -548,6 +551,36 @@ func checkPanelRunsPublic(ctx context.Context, t *testing.T, ds backend.QueryDat
 			continue
 		}
 		assert.Len(t, info, 1, "query %s: one notice for its %d unset variables", ref, variables)
+	}
+}
+
+// checkPointsInRange: every point of a time series lies in [from, to), where Grafana draws it (it
+// hides the others as "Data outside time range"), and a cut first bucket is drawn at from.
+func checkPointsInRange(ctx context.Context, t *testing.T, ds backend.QueryDataHandler, d *dashboardModel, p panelModel, from, to time.Time) {
+	if p.TimeFrom != "" {
+		from = rangeOf(t, p.TimeFrom, to)
+	}
+	var queries []backend.DataQuery
+	for _, raw := range p.Targets {
+		queries = append(queries, storedQuery(t, interpolate(t, d, raw, p.Title, nil), from, to))
+	}
+	for ref, r := range runStored(ctx, t, ds, queries).Responses {
+		require.NoError(t, r.Error, "query %s over [%s, %s)", ref, from, to)
+		for _, f := range r.Frames {
+			if f.Meta == nil || f.Meta.Type != data.FrameTypeTimeSeriesWide {
+				continue
+			}
+			require.NotEmpty(t, f.Fields)
+			times := f.Fields[0]
+			require.Equal(t, data.FieldTypeTime, times.Type(), "query %s: time first", ref)
+			require.Positive(t, times.Len(), "query %s: no bucket", ref)
+			for i := 0; i < times.Len(); i++ {
+				at := times.At(i).(time.Time)
+				assert.False(t, at.Before(from) || !at.Before(to), "query %s: point %d at %s is outside [%s, %s)", ref, i, at, from, to)
+			}
+			assert.True(t, times.At(0).(time.Time).Equal(from),
+				"query %s: the first bucket, whole or cut, is drawn at the range's start %s, not %s", ref, from, times.At(0))
+		}
 	}
 }
 
