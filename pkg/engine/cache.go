@@ -213,7 +213,11 @@ func (h cachedHelpdesk) ReadTickets(ctx context.Context, r store.TicketRead) (*s
 	if r.SurveysFrom != nil {
 		sFrom, sTo = *r.SurveysFrom, *r.SurveysTo
 	}
-	key := keyOf("tickets", r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, sFrom, sTo)
+	var openAt time.Time
+	if r.OpenAt != nil {
+		openAt = *r.OpenAt
+	}
+	key := keyOf("tickets", r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, sFrom, sTo, openAt)
 	return cached(ctx, h.c, key, func(ctx context.Context) (*store.Tickets, error) { return h.HelpdeskReader.ReadTickets(ctx, r) })
 }
 

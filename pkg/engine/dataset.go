@@ -32,6 +32,8 @@ type needs struct {
 	participants    bool
 	// The message summaries of the tickets created, or closed, in range.
 	messagesCreated, messagesClosed bool
+	// openAt, when set, adds the tickets open at that instant, whenever created (a queue).
+	openAt time.Time
 }
 
 func (n *needs) addFacts(f factKind, b basis) {
@@ -179,6 +181,10 @@ func (e *Engine) ticketRead(from, to time.Time, w time.Duration, n needs) store.
 	}
 	if n.surveys || e.cache != nil {
 		tr.SurveysFrom, tr.SurveysTo = &from, &to
+	}
+	if !n.openAt.IsZero() {
+		at := n.openAt
+		tr.OpenAt = &at
 	}
 	return tr
 }
