@@ -94,7 +94,7 @@ type Query struct {
 	Limit       int         `json:"limit,omitempty"`
 	SortBy      string      `json:"sortBy,omitempty"`
 	Only        string      `json:"only,omitempty"`
-	Basis       string      `json:"basis,omitempty"` // tickets: which tickets of the range (created, closed, responded, open)
+	Basis       string      `json:"basis,omitempty"`  // tickets: which tickets of the range (created, closed, responded, open)
 	Stream      bool        `json:"stream,omitempty"` // live_feed: the editor also subscribes to the Live stream
 	Months      int         `json:"months,omitempty"`
 	Dimension   string      `json:"dimension,omitempty"`
