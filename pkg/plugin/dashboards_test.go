@@ -445,6 +445,7 @@ func TestDashboardQueriesRunOnDemoData(t *testing.T) {
 					selected[v.Name] = fmt.Sprint(f.Fields[0].At(0))
 				}
 			}
+			t.Run("drill-downs", func(t *testing.T) { checkDrillDowns(ctx, t, ds, d, from, now) })
 			for _, p := range d.allPanels() {
 				t.Run(p.Title, func(t *testing.T) {
 					checkPanelRuns(ctx, t, ds, d, p, from, now)
@@ -582,6 +583,170 @@ func checkPointsInRange(ctx context.Context, t *testing.T, ds backend.QueryDataH
 				"query %s: the first bucket, whole or cut, is drawn at the range's start %s, not %s", ref, from, times.At(0))
 		}
 	}
+}
+
+// drillCount is, for the metric a link is on, the count of tickets the drill-down must list (SPEC
+// 5.6: the set that number counted), and the filters that count adds. A rate links to the tickets
+// it is computed over: its denominator when that is a count of tickets.
+var drillCount = map[string]struct {
+	metric  string
+	filters map[string][]string
+}{
+	"tickets":                      {"tickets", nil},
+	"first_response_sla_rate":      {"tickets", nil}, // over the tickets created in range
+	"first_response_seconds_p50":   {"tickets", nil},
+	"first_response_seconds_p90":   {"tickets", nil},
+	"engagement_rate":              {"tickets", map[string][]string{"channels": {"chat"}}},
+	"closed_tickets":               {"closed_tickets", nil},
+	"automation_rate":              {"closed_tickets", nil},
+	"conversation_conversion_rate": {"closed_tickets", nil},
+	"resolution_seconds_p50":       {"closed_tickets", nil},
+	"resolution_seconds_p90":       {"closed_tickets", nil},
+	"converted_tickets":            {"converted_tickets", nil},
+	"ticket_conversion_rate":       {"converted_tickets", nil},
+	"attributed_revenue":           {"converted_tickets", nil},
+	"attributed_average_basket":    {"converted_tickets", nil},
+	"attributed_orders":            {"converted_tickets", nil},
+	"csat":                         {"responses", nil},
+	"csat_lower_bound":             {"responses", nil},
+	"csat_average":                 {"responses", nil},
+	"responses":                    {"responses", nil},
+}
+
+// drillLink is one data link of a panel, on the fields of metric.
+type drillLink struct {
+	title, url, metric string
+}
+
+func (p panelModel) drillLinks(t *testing.T) []drillLink {
+	var first models.Query
+	first, err := models.ParseQuery(p.Targets[0])
+	require.NoError(t, err)
+	if len(first.Metrics) == 0 {
+		return nil
+	}
+	var out []drillLink
+	for _, l := range p.FieldConfig.Defaults.Links {
+		out = append(out, drillLink{l.Title, l.URL, first.Metrics[0]})
+	}
+	for _, o := range p.FieldConfig.Overrides {
+		for _, prop := range o.Properties {
+			if prop.ID != "links" {
+				continue
+			}
+			var links []struct{ Title, URL string }
+			require.NoError(t, json.Unmarshal(prop.Value, &links))
+			re := grafanaRegex(t, o.Matcher.Options)
+			metric := ""
+			for _, m := range first.Metrics {
+				if re.MatchString(m) {
+					metric = m
+					break
+				}
+			}
+			require.NotEmpty(t, metric, "override %s links no metric of the panel", o.Matcher.Options)
+			for _, l := range links {
+				out = append(out, drillLink{l.Title, l.URL, metric})
+			}
+		}
+	}
+	return out
+}
+
+// checkDrillDowns: every link from a number to a tickets table lists exactly the tickets that number
+// counted (same time basis, same filters): the table's rows equal the count of the link's metric
+// (drillCount) over the panel's filters and, for a clicked bar or row, its value.
+func checkDrillDowns(ctx context.Context, t *testing.T, ds backend.QueryDataHandler, d *dashboardModel, from, to time.Time) {
+	checked := 0
+	for _, p := range d.allPanels() {
+		for _, l := range p.drillLinks(t) {
+			where := fmt.Sprintf("panel %q, link %q on %s", p.Title, l.title, l.metric)
+			if l.metric == "response_rate" {
+				// Surveys sent in the range and answered: no tickets basis lists surveys sent; its link
+				// shows the responses of the range.
+				continue
+			}
+			count, ok := drillCount[l.metric]
+			require.True(t, ok, "%s: no drill-down count for %s", where, l.metric)
+			m := regexp.MustCompile(`^/d/[\w-]+/[\w-]+\?(.*)$`).FindStringSubmatch(l.url)
+			require.NotNil(t, m, where)
+			var target panelModel
+			selected := map[string]string{}
+			clicked := map[string]string{} // variable -> field of the clicked row
+			for _, param := range strings.Split(m[1], "&") {
+				switch {
+				case strings.HasPrefix(param, "viewPanel=panel-"):
+					id, _ := strconv.Atoi(strings.TrimPrefix(param, "viewPanel=panel-"))
+					target, ok = d.panel(id)
+					require.True(t, ok, where)
+				case strings.HasPrefix(param, "var-"):
+					name, value, _ := strings.Cut(strings.TrimPrefix(param, "var-"), "=")
+					if f := regexp.MustCompile(`^\$\{__data\.fields\.(\w+)(:\w+)?\}$`).FindStringSubmatch(value); f != nil {
+						clicked[name] = f[1]
+					} else if value != "$__all" {
+						selected[name] = value
+					}
+				}
+				// ${v:queryparam} keeps the variable's current value: All here, as the panel's own query.
+			}
+			// The number: the panel's query, counting, for the clicked row when the link sets one.
+			var q map[string]any
+			require.NoError(t, json.Unmarshal(interpolate(t, d, p.Targets[0], p.Title, nil), &q))
+			filters, _ := q["filters"].(map[string]any)
+			if filters == nil {
+				filters = map[string]any{}
+			}
+			if len(clicked) > 0 {
+				resp := runStored(ctx, t, ds, []backend.DataQuery{storedQuery(t, interpolate(t, d, p.Targets[0], p.Title, nil), from, to)})
+				f := resp.Responses["A"].Frames[0]
+				require.Positive(t, f.Rows(), where)
+				for name, field := range clicked {
+					col, _ := f.FieldByName(field)
+					require.NotNil(t, col, "%s: the link reads field %s, which the result lacks", where, field)
+					value := fmt.Sprint(col.At(0))
+					selected[name] = value
+					dim, ok := dimensionOf(field)
+					require.True(t, ok, where)
+					filters[dim] = []any{value}
+				}
+			}
+			for key, values := range count.filters {
+				filters[key] = values
+			}
+			q["filters"], q["metrics"], q["compare"], q["groupBy"] = filters, []string{count.metric}, "none", []string{}
+			raw, err := json.Marshal(q)
+			require.NoError(t, err)
+			resp := runStored(ctx, t, ds, []backend.DataQuery{storedQuery(t, raw, from, to)})
+			want := total(t, resp.Responses["A"], count.metric)
+
+			// The list: the linked table with the variables the link sets, every row.
+			var list map[string]any
+			require.NoError(t, json.Unmarshal(interpolate(t, d, target.Targets[0], target.Title, selected), &list))
+			list["limit"] = models.MaxLimit
+			raw, err = json.Marshal(list)
+			require.NoError(t, err)
+			resp = runStored(ctx, t, ds, []backend.DataQuery{storedQuery(t, raw, from, to)})
+			require.NoError(t, resp.Responses["A"].Error, where)
+			rows := resp.Responses["A"].Frames[0].Rows()
+			assert.Positive(t, rows, "%s: an empty list proves nothing", where)
+			assert.Equal(t, int(want), rows, "%s opens %q with %v: %d tickets for a number of %v (%s)", where, target.Title, selected, rows, want, count.metric)
+			t.Logf("%s: %d tickets listed, %s = %v", where, rows, count.metric, want)
+			checked++
+		}
+	}
+	if d.UID != "sa-ecommerce" {
+		assert.Positive(t, checked, "no drill-down link checked")
+	}
+}
+
+// dimensionOf is the filter key of a dimension column.
+func dimensionOf(field string) (string, bool) {
+	for _, dim := range engine.Dimensions {
+		if dim.Key == field && dim.Filter != "" {
+			return dim.Filter, true
+		}
+	}
+	return "", false
 }
 
 // returnsData: a metrics query has at least one value; a table at least one row.
