@@ -256,3 +256,11 @@ func readFile(t *testing.T, path string) []byte {
 	require.NoError(t, err)
 	return raw
 }
+
+// The README gives the same read-only role as docs/RELIABILITY.md, whose text the fault tests run.
+func TestReadmeGivesTheTestedReadOnlyRole(t *testing.T) {
+	readme := string(readFile(t, filepath.Join(repoRoot, "README.md")))
+	m := regexp.MustCompile("(?s)## Security notes\n.*?```sql\n(.*?)```").FindStringSubmatch(readme)
+	require.NotNil(t, m, "README.md has a Security notes section with a sql block")
+	assert.Equal(t, readOnlyRoleSQL(t), m[1])
+}
