@@ -248,3 +248,47 @@ func nilIfEmpty(s []string) []string {
 	}
 	return s
 }
+
+// The tickets behind first response times are the answered ones, those behind the SLA rate the due
+// ones: the list's first responses give the median and the rate of the metrics.
+func TestSpecTicketsAnsweredAndDue(t *testing.T) {
+	h := newHand(t, map[string]any{"slaTargets": map[string]any{"normal": 3600, "high": 600}})
+	h.tickets(
+		hTicket{ID: "A1", Customer: "c", Created: "2026-03-10T09:00:00Z"},
+		hTicket{ID: "A2", Customer: "c", Priority: "high", Created: "2026-03-10T10:00:00Z"},
+		hTicket{ID: "A3", Customer: "c", Created: "2026-03-10T11:00:00Z"},
+		hTicket{ID: "A4", Customer: "c", Created: "2026-03-10T12:00:00Z"},
+		hTicket{ID: "A5", Customer: "c", Created: "2026-03-10T13:00:00Z"},
+		hTicket{ID: "A6", Customer: "c", Created: "2026-03-11T09:00:00Z"}, // after the range
+	)
+	h.messages(
+		hMessage{"A1", "2026-03-10T09:00:00Z", "customer", ""},
+		hMessage{"A1", "2026-03-10T09:30:00Z", "agent", "alice"}, // 1800 s <= 3600: met
+		hMessage{"A2", "2026-03-10T10:00:00Z", "customer", ""},
+		hMessage{"A2", "2026-03-10T10:20:00Z", "agent", "bob"}, // 1200 s > 600: missed
+		hMessage{"A3", "2026-03-10T11:00:00Z", "customer", ""}, // no reply, target passed: missed
+		hMessage{"A4", "2026-03-10T12:00:00Z", "customer", ""},
+		hMessage{"A4", "2026-03-10T12:00:05Z", "bot", ""},      // a bot is no first response: missed
+		hMessage{"A5", "2026-03-10T13:00:00Z", "agent", "bob"}, // outbound: neither answered nor due
+		hMessage{"A6", "2026-03-11T09:00:00Z", "customer", ""},
+		hMessage{"A6", "2026-03-11T09:01:00Z", "agent", "bob"},
+	)
+	list := func(only string) *engine.Table {
+		t.Helper()
+		tab, err := h.engine(h.now).Tickets(ctx, h.request(`{"queryType": "tickets", "only": "`+only+`"}`, mar10, mar11))
+		require.NoError(t, err)
+		return tab
+	}
+	answered := list("answered")
+	require.Equal(t, []string{"A2", "A1"}, h.column(answered, "id"))
+	require.Equal(t, []float64{1200, 1800}, hFloats(h.column(answered, "first_response_seconds").([]*float64)))
+	res := h.metrics(`{"metrics": ["first_response_seconds_p50", "first_response_sla_rate"]}`, mar10, mar11)
+	h.approx(1200, h.value(res, "first_response_seconds_p50"), "median by nearest rank of 1200 and 1800: the listed ones")
+
+	due := list("due")
+	require.Equal(t, []string{"A4", "A3", "A2", "A1"}, h.column(due, "id"))
+	h.approx(25, h.value(res, "first_response_sla_rate"), "A1 met of the 4 due tickets listed")
+
+	_, err := h.engine(h.now).Tickets(ctx, h.request(`{"queryType": "tickets", "only": "due", "basis": "closed"}`, mar10, mar11))
+	require.ErrorContains(t, err, `only "due" applies to the tickets created in the range (basis created), not to basis closed`)
+}

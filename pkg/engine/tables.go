@@ -76,7 +76,9 @@ var ticketDims = []string{"agent", "channel", "project", "topic", "tag", "priori
 // Drill-down orders and selections of the tickets query (extensions of SPEC 4 for the dashboards).
 var (
 	ticketSorts = []string{"newest", "lowest_csat", "revenue"}
-	ticketOnly  = []string{"all", "open", "converted", "rated"}
+	// answered: with a first agent response (the tickets first response times are computed over);
+	// due: answered, or unanswered past their target (those the first-response SLA rate counts).
+	ticketOnly = []string{"all", "open", "converted", "rated", "answered", "due"}
 )
 
 // The time bases of the tickets query: which tickets a number of the range counted (SPEC 5.6).
@@ -108,11 +110,15 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 		return nil, queryErr("unknown basis %q for tickets: use %s (created: tickets created in the range; closed: closed in it; responded: with a CSAT response in it; open: open at its end, whenever created)",
 			basis, strings.Join(ticketBases, ", "))
 	}
+	if (only == "answered" || only == "due") && basis != ticketBasisCreated {
+		return nil, queryErr("only %q applies to the tickets created in the range (basis created), not to basis %s", only, basis)
+	}
 	// Segments, scores and first responses are read for the rows shown only, unless filtering or
 	// sorting needs them for all. A queue's segments are judged for its candidates only: its tickets
 	// may be old, and segmenting every ticket would read the orders since the oldest.
 	segmentFilter := len(o.filters["segment"]) > 0
-	n := needs{created: true, pairs: true, ticketSegments: segmentFilter && basis != ticketBasisOpen}
+	n := needs{created: true, pairs: true, ticketSegments: segmentFilter && basis != ticketBasisOpen,
+		messagesCreated: only == "answered" || only == "due"}
 	switch basis {
 	case ticketBasisClosed:
 		n.closed = true
@@ -190,6 +196,14 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 			}
 		case "converted":
 			if credited[i] == 0 {
+				continue
+			}
+		case "answered":
+			if _, ok := d.firstResponse(i); !ok {
+				continue
+			}
+		case "due":
+			if d.slaState(i) == slaPending {
 				continue
 			}
 		case "rated":
