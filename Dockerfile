@@ -35,7 +35,5 @@ ENTRYPOINT ["/usr/local/bin/seed"]
 # Grafana with the plugin installed (unsigned: allowed by name in docker-compose.yaml).
 FROM ${GRAFANA_IMAGE} AS grafana
 ARG PLUGIN_DIR
-# Read by provisioning/dashboards/support-analytics.yaml.
-ENV SUPPORT_ANALYTICS_DASHBOARDS=${PLUGIN_DIR}/dashboards
 COPY --from=frontend /src/dist/ ${PLUGIN_DIR}/
 COPY --from=backend /src/dist/ ${PLUGIN_DIR}/

@@ -1,9 +1,9 @@
 import { expect, test } from '@grafana/plugin-e2e';
-import type { Page, Response } from '@playwright/test';
+import type { BrowserContext, Response } from '@playwright/test';
 import { DASHBOARDS, panelByTitle, waitForQueriesIdle } from './helpers';
 
-/** Every data query answer of the page, in order: the query sent and its first frame. */
-function recordFrames(page: Page) {
+/** Every data query answer of the browser context (all its tabs), in order: the query and its first frame. */
+function recordFrames(page: BrowserContext) {
   const seen: Array<{ query: any; frame: any; error?: string }> = [];
   page.on('response', async (r: Response) => {
     if (!r.url().includes('/api/ds/query')) {
@@ -38,8 +38,8 @@ function column(frame: any, name: string): any[] {
   return frame.data.values[i];
 }
 
-test('a bar of "Sales per agent" drills down to exactly that agent\'s converted tickets', async ({ page }) => {
-  const seen = recordFrames(page);
+test('a bar of "Sales per agent" drills down to exactly that agent\'s converted tickets', async ({ page, context }) => {
+  const seen = recordFrames(context);
   await page.goto(`/d/${DASHBOARDS.supportRevenue}?from=now-30d&to=now`);
   const frame = await latest(seen, (q) => q.queryType === 'metrics' && (q.groupBy ?? []).includes('agent'));
   const agents: string[] = column(frame, 'agent');
@@ -74,8 +74,11 @@ test('a bar of "Sales per agent" drills down to exactly that agent\'s converted 
   expect(agent, 'the tooltip names one of the agents').toBeDefined();
   pick = agents.indexOf(agent);
 
+  // The drill-down opens in a new tab (a fresh load of the dashboard, see dashboards_test.go).
+  const opened = context.waitForEvent('page');
   await link.click();
-  await expect(page).toHaveURL(new RegExp(`var-agent=${agent.replace(/[()]/g, '\\$&')}(&|$)`));
+  const tab = await opened;
+  await expect(tab).toHaveURL(new RegExp(`var-agent=${agent.replace(/[()]/g, '\\$&')}&.*viewPanel=panel-7`));
   const drill = await latest(seen, (q) => q.queryType === 'tickets' && q.filters?.agents?.[0] === agent);
   const rows = column(drill, 'agent');
   expect(rows.length).toBeGreaterThan(0);
@@ -84,8 +87,7 @@ test('a bar of "Sales per agent" drills down to exactly that agent\'s converted 
   expect(sum).toBeCloseTo(revenue[pick], 2);
 
   // What the user sees: the table of the dashboard lists that agent's tickets only.
-  const table = panelByTitle(page, 'Converted tickets');
-  await table.scrollIntoViewIfNeeded();
+  const table = panelByTitle(tab, 'Converted tickets');
   await expect(table.locator('[role="row"]').nth(1)).toBeVisible();
   const shown = await table.locator('[role="row"]').count();
   expect(shown - 1).toBe(Math.min(rows.length, shown - 1));
@@ -100,8 +102,8 @@ function tooltipText(text: string, agent: string) {
   return text.split('\n').some((line) => line.trim() === agent);
 }
 
-test('"Tickets converted" links to as many tickets as it counts', async ({ page }) => {
-  const seen = recordFrames(page);
+test('"Tickets converted" links to as many tickets as it counts', async ({ page, context }) => {
+  const seen = recordFrames(context);
   await page.goto(`/d/${DASHBOARDS.supportRevenue}?from=now-30d&to=now`);
   const stat = await latest(seen, (q) => q.queryType === 'metrics' && (q.metrics ?? []).includes('converted_tickets') && !(q.groupBy ?? []).length);
   const count = column(stat, 'converted_tickets')[0];

@@ -205,8 +205,10 @@ func startLocal(ctx context.Context, e *env, root, shared, mode string) error {
 	cmd.Stderr = os.Stderr
 	cmd.Env = append(os.Environ(),
 		"GRAFANA_RUN_DIR="+filepath.Join(dir, "grafana"),
-		"SUPPORT_ANALYTICS_DASHBOARDS="+filepath.Join(dist, "dashboards"),
-		"POSTGRES_HOST=127.0.0.1:"+strconv.Itoa(srv.Port),
+		// provisioning/ reads the plugin folder (for its dashboards) and the store from these.
+		"GF_PATHS_PLUGINS="+filepath.Join(dir, "grafana", "plugins"),
+		"POSTGRES_HOST=127.0.0.1",
+		"POSTGRES_PORT="+strconv.Itoa(srv.Port),
 		"POSTGRES_DB="+database,
 		"POSTGRES_USER="+pgtest.LoginUser,
 		"POSTGRES_PASSWORD="+pgtest.LoginPassword,

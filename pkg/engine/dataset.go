@@ -32,6 +32,8 @@ type needs struct {
 	participants    bool
 	// The message summaries of the tickets created, or closed, in range.
 	messagesCreated, messagesClosed bool
+	// openAt, when set, adds the tickets open at that instant, whenever created (a queue).
+	openAt time.Time
 }
 
 func (n *needs) addFacts(f factKind, b basis) {
@@ -71,7 +73,7 @@ type dataset struct {
 	orders    *store.Orders // nil unless needs.orders
 	lines     *store.Lines
 	history   *store.History
-	vipTagged map[string]bool
+	vipTagged *tagged // nil without VIP tags
 
 	pairs     *pairs
 	ticketSeg []int8
@@ -180,6 +182,10 @@ func (e *Engine) ticketRead(from, to time.Time, w time.Duration, n needs) store.
 	if n.surveys || e.cache != nil {
 		tr.SurveysFrom, tr.SurveysTo = &from, &to
 	}
+	if !n.openAt.IsZero() {
+		at := n.openAt
+		tr.OpenAt = &at
+	}
 	return tr
 }
 
@@ -228,16 +234,13 @@ func span(from, to time.Time) string {
 	return "[" + from.UTC().Format(time.RFC3339) + ", " + to.UTC().Format(time.RFC3339) + ")"
 }
 
-// ptr names a read in a cache key: values derived from a read are only valid for that very read.
-func ptr(v any) string { return fmt.Sprintf("%p", v) }
-
 // ticketIndex finds a ticket of the read by id. It is not kept: the few uses are themselves kept.
 func (d *dataset) ticketIndex() *store.StringIndex { return d.tickets.ID.Index() }
 
 // surveyTickets maps each survey to its ticket in the ticket read (-1: not read).
 func (d *dataset) surveyTickets(ctx context.Context) ([]int32, error) {
 	s := d.surveys
-	return memo(ctx, d.e, keyOf("survey tickets", ptr(s), ptr(d.tickets)), func(context.Context) ([]int32, error) {
+	return derive(ctx, s, keyOf("survey tickets", readID(d.tickets)), func(context.Context) ([]int32, error) {
 		idx := d.ticketIndex()
 		out := make([]int32, len(s.Ticket))
 		for i, id := range s.Ticket {
@@ -278,8 +281,8 @@ func (d *dataset) loadMessages(ctx context.Context, from, to time.Time, n needs)
 	}
 	t := d.tickets
 	var err error
-	key := keyOf("messages", r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, r.SurveysFrom != nil, r.Participants, ptr(t))
-	d.msgs, err = memo(ctx, d.e, key, func(ctx context.Context) (*ticketMessages, error) {
+	key := keyOf("messages", r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, r.SurveysFrom != nil, r.Participants)
+	d.msgs, err = derive(ctx, t, key, func(ctx context.Context) (*ticketMessages, error) {
 		m, err := d.e.helpdesk.ReadMessages(ctx, r)
 		if err != nil {
 			return nil, err
@@ -342,7 +345,12 @@ func (d *dataset) loadOrders(ctx context.Context, lo, hi time.Time, n needs) err
 	}
 	d.read("orders %s", span(lo, hi))
 	if n.lines {
-		if d.lines, err = e.orders.ReadLines(ctx, r, d.orders); err != nil {
+		// The lines point into this orders read: they are kept on it.
+		orders := d.orders
+		d.lines, err = derive(ctx, orders, keyOf("lines", r.From, r.To, r.Excluded, r.Currency), func(ctx context.Context) (*store.Lines, error) {
+			return e.orders.ReadLines(ctx, r, orders)
+		})
+		if err != nil {
 			return err
 		}
 		d.read("order_lines of those orders")
@@ -390,12 +398,30 @@ func (d *dataset) readRates(ctx context.Context) (err error) {
 	return err
 }
 
+// tagged is the read of the customers carrying one of the VIP tags.
+type tagged struct {
+	store.Derived
+	keys map[string]bool
+}
+
+// isTagged reports whether customer key carries a VIP tag.
+func (d *dataset) isTagged(key string) bool { return d.vipTagged != nil && d.vipTagged.keys[key] }
+
 func (d *dataset) readVIPTags(ctx context.Context) (err error) {
-	tags := d.e.settings.VIPTags
+	e, tags := d.e, d.e.settings.VIPTags
 	if len(tags) == 0 {
 		return nil
 	}
-	if d.vipTagged, err = d.e.orders.ReadTaggedCustomers(ctx, tags); err != nil {
+	read := func(ctx context.Context) (*tagged, error) {
+		keys, err := e.orders.ReadTaggedCustomers(ctx, tags)
+		return &tagged{keys: keys}, err
+	}
+	if e.cache != nil {
+		d.vipTagged, err = cached(ctx, e.cache, keyOf("tagged", tags), read)
+	} else {
+		d.vipTagged, err = read(ctx)
+	}
+	if err != nil {
 		return err
 	}
 	d.read("customers tagged %s", strings.Join(tags, ", "))

@@ -13,6 +13,8 @@ import (
 
 // pairs are the credited (ticket, order) pairs: each eligible order credited to at most one ticket.
 type pairs struct {
+	store.Derived // what is derived from the pairs (credits by ticket) lives and dies with them
+
 	ticket []int32 // index in the ticket read
 	amount []int64 // the order's amount
 	at     []int64 // the order's creation
@@ -120,8 +122,8 @@ func (d *dataset) attribute(ctx context.Context, lo, hi time.Time) error {
 	model, window := d.opts.model, d.opts.window
 	var err error
 	if o != nil {
-		key := keyOf("pairs", ptr(t), ptr(o), model, window)
-		d.pairs, err = memo(ctx, e, key, func(context.Context) (*pairs, error) {
+		key := keyOf("pairs", readID(o), model, window)
+		d.pairs, err = derive(ctx, t, key, func(context.Context) (*pairs, error) {
 			a := newAttributor(t, window, model)
 			toTicket := make([]int32, len(o.Customers.Values)) // order-side customer -> ticket-side
 			for c, k := range o.Customers.Values {
@@ -141,8 +143,8 @@ func (d *dataset) attribute(ctx context.Context, lo, hi time.Time) error {
 		return err
 	}
 	r := store.OrderRead{From: lo, To: hi, Excluded: e.settings.ExcludedStatuses, Currency: e.settings.Currency}
-	key := keyOf("pairs", ptr(t), r.From, r.To, r.Excluded, r.Currency, model, window)
-	d.pairs, err = memo(ctx, e, key, func(ctx context.Context) (*pairs, error) {
+	key := keyOf("pairs", r.From, r.To, r.Excluded, r.Currency, model, window)
+	d.pairs, err = derive(ctx, t, key, func(ctx context.Context) (*pairs, error) {
 		a := newAttributor(t, window, model)
 		p := &pairs{unconv: &unconverted{currencies: store.NewDict()}}
 		err := e.orders.ScanOrders(ctx, r, func(x store.Order) error {
@@ -229,8 +231,8 @@ func (d *dataset) prior(key string) (count, spent int64) {
 // only the eligible orders created before that instant.
 func (d *dataset) segmentTickets(ctx context.Context) (err error) {
 	t, o := d.tickets, d.orders
-	key := keyOf("ticket segments", ptr(t), ptr(o), ptr(d.history), ptr(d.vipTagged))
-	d.ticketSeg, err = memo(ctx, d.e, key, func(context.Context) ([]int8, error) {
+	key := keyOf("ticket segments", readID(o), readID(d.history), readID(d.vipTagged))
+	d.ticketSeg, err = derive(ctx, t, key, func(context.Context) ([]int8, error) {
 		start, list := d.orderTimelines()
 		seg := make([]int8, t.Len())
 		for i, c := range t.Customer {
@@ -250,7 +252,7 @@ func (d *dataset) segmentTickets(ctx context.Context) (err error) {
 					spent += o.Amount[oi]
 				}
 			}
-			seg[i] = d.segmentOf(d.vipTagged[key], count, spent)
+			seg[i] = d.segmentOf(d.isTagged(key), count, spent)
 		}
 		return seg, nil
 	})
@@ -268,8 +270,8 @@ type orderClasses struct {
 // customer's order: nothing links it to an earlier one.
 func (d *dataset) classifyOrders(ctx context.Context) error {
 	o := d.orders
-	key := keyOf("order classes", ptr(o), ptr(d.history), ptr(d.vipTagged))
-	c, err := memo(ctx, d.e, key, func(context.Context) (*orderClasses, error) {
+	key := keyOf("order classes", readID(d.history), readID(d.vipTagged))
+	c, err := derive(ctx, o, key, func(context.Context) (*orderClasses, error) {
 		start, list := d.orderTimelines()
 		c := &orderClasses{isNew: make([]bool, o.Len()), segment: make([]int8, o.Len())}
 		for i, cust := range o.Customer {
@@ -283,7 +285,7 @@ func (d *dataset) classifyOrders(ctx context.Context) error {
 				count++
 				spent += o.Amount[oi]
 				c.isNew[oi] = count == 1 && pos == 0
-				c.segment[oi] = d.segmentOf(d.vipTagged[key], count, spent)
+				c.segment[oi] = d.segmentOf(d.isTagged(key), count, spent)
 			}
 		}
 		return c, nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 )
 
@@ -93,6 +94,7 @@ type Query struct {
 	Limit       int         `json:"limit,omitempty"`
 	SortBy      string      `json:"sortBy,omitempty"`
 	Only        string      `json:"only,omitempty"`
+	Basis       string      `json:"basis,omitempty"`  // tickets: which tickets of the range (created, closed, responded, open)
 	Stream      bool        `json:"stream,omitempty"` // live_feed: the editor also subscribes to the Live stream
 	Months      int         `json:"months,omitempty"`
 	Dimension   string      `json:"dimension,omitempty"`
@@ -177,17 +179,44 @@ func jsonKind(k string) string {
 var uninterpolated = regexp.MustCompile(`^(\$\w+|\$\{[^}]*\}|\[\[[^\]]*\]\])$`)
 
 func (q *Query) dropUninterpolated() {
-	for key, list := range q.Filters.lists() {
+	lists := q.Filters.lists()
+	keys := make([]string, 0, len(lists))
+	for key := range lists {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	var dropped, all []string
+	for _, key := range keys {
+		list := lists[key]
 		for _, v := range *list {
 			if uninterpolated.MatchString(strings.TrimSpace(v)) {
-				q.Notices = append(q.Notices, fmt.Sprintf(
-					"filter %s had the template variable %s, which was not interpolated (alert rules and public dashboards run without one): no filter on %s was applied",
-					key, v, key))
+				dropped = append(dropped, fmt.Sprintf("%s (%s)", key, strings.TrimSpace(v)))
+				all = append(all, "all "+strings.ReplaceAll(key, "_", " "))
 				*list = nil
 				break
 			}
 		}
 	}
+	if len(dropped) == 0 {
+		return
+	}
+	// One notice per query, at info level (frames.Info): in a public or embedded dashboard and in
+	// an alert rule this is expected, not a fault.
+	if len(dropped) == 1 {
+		q.Notices = append(q.Notices, fmt.Sprintf("Filter %s is a dashboard variable that was not set "+
+			"(public or embedded dashboard, or alert rule): showing %s.", dropped[0], all[0]))
+		return
+	}
+	q.Notices = append(q.Notices, fmt.Sprintf("Filters %s are dashboard variables that were not set "+
+		"(public or embedded dashboard, or alert rule): showing %s.", joinAnd(dropped), joinAnd(all)))
+}
+
+// joinAnd joins words as a sentence does: "a", "a and b", "a, b and c".
+func joinAnd(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
 
 // Validate checks the query's shape: known query type and enumerations, sane sizes.

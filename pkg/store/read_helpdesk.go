@@ -13,6 +13,9 @@ type TicketRead struct {
 	CreatedFrom, CreatedTo time.Time
 	ClosedFrom, ClosedTo   time.Time
 	SurveysFrom, SurveysTo *time.Time
+	// OpenAt adds the tickets open at that instant (created before it, not closed before it),
+	// whenever they were created. ReadTickets only.
+	OpenAt *time.Time
 }
 
 func (r TicketRead) surveys() (from, to any) {
@@ -33,6 +36,10 @@ WHERE (t.created_at >= $1 AND t.created_at < $2) OR (t.closed_at >= $3 AND t.clo
 const sqlSurveyedTickets = `SELECT DISTINCT ticket_id FROM {{schema}}.csat_responses
 WHERE (sent_at >= $1 AND sent_at < $2) OR (responded_at >= $1 AND responded_at < $2)`
 
+// sqlOpenTickets lists the tickets open at $1: created before it and not closed before it.
+const sqlOpenTickets = `SELECT id FROM {{schema}}.tickets
+WHERE created_at < $1 AND (closed_at IS NULL OR closed_at >= $1)`
+
 // ReadTickets reads the tickets of r. The surveyed tickets are nearly all created or closed in range
 // too: the few others are read by id in a second statement, which costs a few index probes where
 // joining the surveys in SQL costs one probe per survey, or a scan of every ticket.
@@ -42,25 +49,36 @@ func (s *Store) ReadTickets(ctx context.Context, r TicketRead) (*Tickets, error)
 	if err := s.appendTickets(ctx, t, r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, []string{}); err != nil {
 		return nil, err
 	}
-	if r.SurveysFrom == nil {
-		t.fit()
-		return t, nil
-	}
-	surveyed, err := s.strings(ctx, sqlSurveyedTickets, *r.SurveysFrom, *r.SurveysTo)
-	if err != nil {
-		return nil, err
-	}
-	index := t.ID.Index()
-	var missing []string
-	for _, id := range surveyed {
-		if index.LookupString(id) < 0 {
-			missing = append(missing, id)
-		}
-	}
-	if len(missing) > 0 {
-		none := time.Time{}
-		if err := s.appendTickets(ctx, t, none, none, none, none, missing); err != nil {
+	var extra []string
+	if r.SurveysFrom != nil {
+		surveyed, err := s.strings(ctx, sqlSurveyedTickets, *r.SurveysFrom, *r.SurveysTo)
+		if err != nil {
 			return nil, err
+		}
+		extra = append(extra, surveyed...)
+	}
+	if r.OpenAt != nil {
+		open, err := s.strings(ctx, sqlOpenTickets, *r.OpenAt)
+		if err != nil {
+			return nil, err
+		}
+		extra = append(extra, open...)
+	}
+	if len(extra) > 0 {
+		index := t.ID.Index()
+		var missing []string
+		seen := map[string]bool{}
+		for _, id := range extra {
+			if index.LookupString(id) < 0 && !seen[id] {
+				seen[id] = true
+				missing = append(missing, id)
+			}
+		}
+		if len(missing) > 0 {
+			none := time.Time{}
+			if err := s.appendTickets(ctx, t, none, none, none, none, missing); err != nil {
+				return nil, err
+			}
 		}
 	}
 	t.fit()
