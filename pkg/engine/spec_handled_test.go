@@ -115,8 +115,8 @@ func TestSpecHandledBy(t *testing.T) {
 	t.Run("errors", func(t *testing.T) {
 		h := newHand(t, nil)
 		for query, want := range map[string]string{
-			`{"metrics": ["tickets"], "filters": {"handledBy": ["bot"]}}`: `unknown value "bot" in filters.handledBy: use automated, human, mixed, unanswered`,
-			`{"metrics": ["revenue"], "groupBy": ["handled_by"]}`:         "metric revenue cannot be grouped by handled_by",
+			`{"metrics": ["tickets"], "filters": {"handledBy": ["bot"]}}`:           `unknown value "bot" in filters.handledBy: use automated, human, mixed, unanswered`,
+			`{"metrics": ["revenue"], "groupBy": ["handled_by"]}`:                   "metric revenue cannot be grouped by handled_by",
 			`{"metrics": ["engagement_rate"], "filters": {"handledBy": ["human"]}}`: "metric engagement_rate cannot be filtered by handled_by (filters.handledBy)",
 		} {
 			err := h.metricsErr(query, mar1, apr1)
