@@ -45,7 +45,7 @@ func TestHandWrittenSQLMatchesThePlugin(t *testing.T) {
 func TestPanelQueriesOfBothDashboards(t *testing.T) {
 	panels, err := loadPanelQueries("../../dashboards")
 	require.NoError(t, err)
-	assert.Len(t, panels, 17)
+	assert.Len(t, panels, 18)
 	for _, p := range panels {
 		var q struct {
 			Filters map[string][]string `json:"filters"`
