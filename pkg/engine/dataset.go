@@ -34,6 +34,8 @@ type needs struct {
 	messagesCreated, messagesClosed bool
 	// openAt, when set, adds the tickets open at that instant, whenever created (a queue).
 	openAt time.Time
+	// The message summaries of every ticket read (handled_by of credited pairs and surveys).
+	messagesAll bool
 }
 
 func (n *needs) addFacts(f factKind, b basis) {
@@ -106,8 +108,8 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 	// Orders read at once, beside the helpdesk, unless ticket segments need the tickets' instants first.
 	early := n.orders && !n.ticketSegments
 	var g group
+	tr := e.ticketRead(from, to, w, n)
 	if helpdesk {
-		tr := e.ticketRead(from, to, w, n)
 		g.run(func() (err error) {
 			d.tickets, err = e.helpdesk.ReadTickets(ctx, tr)
 			d.read("tickets created %s, closed %s%s", span(tr.CreatedFrom, tr.CreatedTo), span(tr.ClosedFrom, tr.ClosedTo),
@@ -136,8 +138,8 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 		return nil, err
 	}
 	// What needs the tickets: their messages, the orders credited to them, their segments.
-	if n.messagesCreated || n.messagesClosed || n.participants {
-		g.run(func() error { return d.loadMessages(ctx, from, to, n) })
+	if n.messagesCreated || n.messagesClosed || n.participants || n.messagesAll {
+		g.run(func() error { return d.loadMessages(ctx, from, to, n, tr) })
 	}
 	if n.surveys {
 		g.run(func() (err error) { d.surveyTkt, err = d.surveyTickets(ctx); return err })
@@ -266,8 +268,8 @@ func (m *ticketMessages) participants(ti int32) []int32 {
 }
 
 // loadMessages reads the message summaries of the tickets created or closed in range, or surveyed
-// with their participants; each read once per ticket read.
-func (d *dataset) loadMessages(ctx context.Context, from, to time.Time, n needs) error {
+// with their participants, or of every ticket of the ticket read tr; each read once per ticket read.
+func (d *dataset) loadMessages(ctx context.Context, from, to time.Time, n needs, tr store.TicketRead) error {
 	r := store.MessageRead{TicketRead: store.TicketRead{CreatedFrom: from, CreatedTo: from, ClosedFrom: from, ClosedTo: from},
 		Participants: n.participants}
 	if n.messagesCreated {
@@ -278,6 +280,9 @@ func (d *dataset) loadMessages(ctx context.Context, from, to time.Time, n needs)
 	}
 	if n.participants {
 		r.SurveysFrom, r.SurveysTo = &from, &to
+	}
+	if n.messagesAll {
+		r.TicketRead = tr
 	}
 	t := d.tickets
 	var err error

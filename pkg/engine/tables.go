@@ -71,7 +71,7 @@ func (d *dataset) rowFilter(f factKind, o options) func(i int) bool {
 	}
 }
 
-var ticketDims = []string{"agent", "channel", "project", "topic", "tag", "priority", "segment", "score"}
+var ticketDims = []string{"agent", "channel", "project", "topic", "tag", "priority", "segment", "score", "handled_by"}
 
 // Drill-down orders and selections of the tickets query (extensions of SPEC 4 for the dashboards).
 var (
@@ -117,8 +117,11 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 	// sorting needs them for all. A queue's segments are judged for its candidates only: its tickets
 	// may be old, and segmenting every ticket would read the orders since the oldest.
 	segmentFilter := len(o.filters["segment"]) > 0
+	handledFilter := len(o.filters["handled_by"]) > 0
 	n := needs{created: true, pairs: true, ticketSegments: segmentFilter && basis != ticketBasisOpen,
-		messagesCreated: only == "answered" || only == "due"}
+		messagesCreated: only == "answered" || only == "due" || handledFilter,
+		// handled_by of tickets another basis lists (closed, responded, open) is read for them too.
+		messagesAll: handledFilter && basis != ticketBasisCreated}
 	switch basis {
 	case ticketBasisClosed:
 		n.closed = true
@@ -261,13 +264,14 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	responses, err := d.firstResponses(ctx, rows)
+	responses, business, handled, err := d.firstResponses(ctx, rows)
 	if err != nil {
 		return nil, err
 	}
 	agents := newInterner()
 	var (
 		id, channel, project, topic, priority, tags, agent, segment []string
+		handledBy                                                   []string
 		created                                                     []time.Time
 		closed                                                      []*time.Time
 		frt                                                         []*float64
@@ -292,6 +296,7 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 		agent = append(agent, agents.values[d.closingAgent(i, agents)])
 		segment = append(segment, segmentNames[segments[k]])
 		frt = append(frt, responses[k])
+		handledBy = append(handledBy, handled[k])
 		converted = append(converted, credited[i] > 0)
 		orders = append(orders, int64(credited[i]))
 		rev = append(rev, float64(revenue[i])/moneyScale)
@@ -314,10 +319,14 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 		{"agent", "Closing agent", "", nonNil(agent)},
 		{"segment", "Segment", "", nonNil(segment)},
 		{"first_response_seconds", "First response", unitSeconds, frt},
+		{"handled_by", "Handled by", "", nonNil(handledBy)},
 		{"converted", "Converted", "", converted},
 		{"credited_orders", "Credited orders", unitShort, orders},
 		{"attributed_revenue", "Attributed revenue", unitMoney, rev},
 		{"csat_score", "CSAT score", unitShort, score},
+	}
+	if e.clock != nil {
+		tab.Columns = slices.Insert(tab.Columns, 11, Column{"first_response_business_seconds", "First response (business hours)", unitSeconds, business})
 	}
 	what := map[string]string{ticketBasisCreated: "created " + span(r.From, r.To), ticketBasisClosed: "closed " + span(r.From, r.To),
 		ticketBasisResponded: "with a CSAT response " + span(r.From, r.To), ticketBasisOpen: "open at " + r.To.UTC().Format(time.RFC3339)}[basis]
@@ -446,19 +455,24 @@ func (d *dataset) segmentsOf(ctx context.Context, rows []int) ([]int8, error) {
 }
 
 // firstResponses is the first response time of each of rows, in seconds, read for these tickets.
-func (d *dataset) firstResponses(ctx context.Context, rows []int) ([]*float64, error) {
+// firstResponses reads the messages of rows: their first response times, on the business clock too
+// when the data source has business hours, and who handled them.
+func (d *dataset) firstResponses(ctx context.Context, rows []int) (calendar, business []*float64, handled []string, err error) {
 	t := d.tickets
 	ids := make([]string, len(rows))
 	for k, i := range rows {
 		ids[k] = t.ID.At(i)
 	}
-	out := make([]*float64, len(rows))
+	calendar, business, handled = make([]*float64, len(rows)), make([]*float64, len(rows)), make([]string, len(rows))
+	for k := range handled {
+		handled[k] = handledByNames[handledUnanswered]
+	}
 	if len(ids) == 0 {
-		return out, nil
+		return calendar, business, handled, nil
 	}
 	m, err := d.e.helpdesk.ReadMessages(ctx, store.MessageRead{IDs: ids})
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	d.read("messages of %d tickets", len(ids))
 	row := make(map[string]int, m.Len())
@@ -470,12 +484,17 @@ func (d *dataset) firstResponses(ctx context.Context, rows []int) ([]*float64, e
 		if !ok {
 			continue
 		}
+		handled[k] = handledByNames[handledBy(m.Flags[r])]
 		if v, ok := firstResponse(m.Flags[r], m.FirstReply[r], t.Created[i]); ok {
 			s := float64(v) / 1e6
-			out[k] = &s
+			calendar[k] = &s
+			if d.e.clock != nil {
+				b := float64(d.e.clock.elapsed(t.Created[i], t.Created[i]+v)) / 1e6
+				business[k] = &b
+			}
 		}
 	}
-	return out, nil
+	return calendar, business, handled, nil
 }
 
 func withoutFilter(o options, dim string) options {
@@ -768,6 +787,8 @@ func (e *Engine) Variable(ctx context.Context, r Request) (*Table, error) {
 	switch dim {
 	case "segment":
 		values = segmentNames[:]
+	case "handled_by":
+		values = handledByNames[:]
 	case "score":
 		values = []string{"1", "2", "3", "4", "5"}
 	case "customer_type":

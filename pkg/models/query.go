@@ -42,6 +42,7 @@ type Filters struct {
 	CustomerTypes []string `json:"customer_types,omitempty"`
 	Currencies    []string `json:"currencies,omitempty"`
 	Products      []string `json:"products,omitempty"`
+	HandledBy     []string `json:"handledBy,omitempty"`
 }
 
 // ByDimension returns the filter list of every dimension that has one, keyed by dimension key.
@@ -63,6 +64,7 @@ func (f Filters) ByDimension() map[string][]string {
 	add("customer_type", f.CustomerTypes)
 	add("currency", f.Currencies)
 	add("product", f.Products)
+	add("handled_by", f.HandledBy)
 	return out
 }
 
@@ -71,6 +73,7 @@ func (f *Filters) lists() map[string]*[]string {
 		"agents": &f.Agents, "channels": &f.Channels, "projects": &f.Projects, "topics": &f.Topics,
 		"tags": &f.Tags, "priorities": &f.Priorities, "segments": &f.Segments, "scores": &f.Scores,
 		"customer_types": &f.CustomerTypes, "currencies": &f.Currencies, "products": &f.Products,
+		"handledBy": &f.HandledBy,
 	}
 }
 
@@ -98,6 +101,8 @@ type Query struct {
 	Stream      bool        `json:"stream,omitempty"` // live_feed: the editor also subscribes to the Live stream
 	Months      int         `json:"months,omitempty"`
 	Dimension   string      `json:"dimension,omitempty"`
+	// SLAClock overrides the slaClock setting for first_response_sla_rate: calendar or business.
+	SLAClock string `json:"slaClock,omitempty"`
 
 	// Notices collects what parsing decided on the user's behalf (uninterpolated variables).
 	Notices []string `json:"-"`
@@ -235,6 +240,9 @@ func (q Query) Validate() error {
 	}
 	if b := q.Attribution.DateBasis; b != "" && b != "ticket" && b != "order" {
 		return badQuery("unknown attribution dateBasis %q: use ticket or order", b)
+	}
+	if c := q.SLAClock; c != "" && c != SLAClockCalendar && c != SLAClockBusiness {
+		return badQuery("unknown slaClock %q: use calendar or business", c)
 	}
 	if w := q.Attribution.WindowHours; w != nil && (*w <= 0 || *w > 24*366) {
 		return badQuery("attribution windowHours must be between 0 and 8784 hours, got %v", *w)

@@ -326,6 +326,8 @@ func demoInstance(t *testing.T, srv *pgtest.Server, size demo.Size) backend.Quer
 		"currency":            demoCurrency,
 		"timezone":            "Europe/Paris",
 		"queryTimeoutSeconds": 10,
+		// The demo's opening hours, as provisioned: the VIP queue's business-hours panels need them.
+		"businessHours": provisionedJSONData(t)["businessHours"],
 	})
 	require.NoError(t, err)
 	settings := backend.DataSourceInstanceSettings{
@@ -340,6 +342,20 @@ func demoInstance(t *testing.T, srv *pgtest.Server, size demo.Size) backend.Quer
 	handler, ok := inst.(backend.QueryDataHandler)
 	require.True(t, ok, "the instance answers queries")
 	return contextHandler{handler, settings}
+}
+
+// provisionedJSONData is the jsonData of the provisioned Support Analytics data source.
+func provisionedJSONData(t *testing.T) map[string]any {
+	t.Helper()
+	var file dataSourcesFile
+	decodeStrict(t, filepath.Join(repoRoot, "provisioning", "datasources", "support-analytics.yaml"), &file)
+	for _, ds := range file.Datasources {
+		if ds.UID == dataSourceUID {
+			return ds.JSONData
+		}
+	}
+	t.Fatalf("no provisioned data source with uid %s", dataSourceUID)
+	return nil
 }
 
 // contextHandler adds the plugin context Grafana sends with every request.

@@ -36,6 +36,7 @@ var settingsKeys = []string{
 	"attributionWindowHours", "attributionModel", "excludedStatuses",
 	"currency", "timezone", "weekStart",
 	"vipMinSpent", "vipMinOrders", "vipTags", "csatCredit", "slaTargets",
+	"slaClock", "businessHours",
 }
 
 // secureKeys are SPEC section 3's passwords plus the TLS material (PEM content) the settings

@@ -33,6 +33,7 @@ import {
   SAAttribution,
   SAOptions,
   SAQuery,
+  SLAClock,
   SortBy,
   TicketOnly,
   TicketSort,
@@ -84,6 +85,15 @@ const TICKET_ONLY: Array<SelectableValue<TicketOnly>> = [
 const MODELS = [
   { value: 'last_touch' as const, label: 'Last touch' },
   { value: 'first_touch' as const, label: 'First touch' },
+];
+
+const SLA_CLOCKS = [
+  { value: 'calendar' as const, label: 'Calendar', description: 'SLA targets count every second' },
+  {
+    value: 'business' as const,
+    label: 'Business hours',
+    description: "SLA targets count only the team's opening hours",
+  },
 ];
 
 const DATE_BASES = [
@@ -374,6 +384,24 @@ function MetricsFields({
           onChange={(compare) => changeAndRun({ compare })}
         />
       </InlineField>
+      {(query.metrics ?? []).includes('first_response_sla_rate') && (
+        <InlineField
+          label="SLA clock"
+          labelWidth={LABEL_WIDTH}
+          htmlFor="sa-sla-clock"
+          tooltip="What the first-response SLA targets count; business hours needs the data source's opening hours"
+        >
+          <Combobox<SLAClock>
+            id="sa-sla-clock"
+            width={30}
+            isClearable
+            placeholder={`${SLA_CLOCKS.find((c) => c.value === (attributionDefaults.slaClock ?? 'calendar'))?.label} (data source)`}
+            options={SLA_CLOCKS}
+            value={query.slaClock ?? null}
+            onChange={(o) => changeAndRun({ slaClock: o?.value })}
+          />
+        </InlineField>
+      )}
       {usesAttribution(catalog, query.metrics) && (
         <AttributionFields
           value={query.attribution}
