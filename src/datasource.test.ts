@@ -155,24 +155,37 @@ describe('DataSource', () => {
       expect(sentTargets('browser')[0].timezone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
     });
 
-    it('subscribes a streamed live feed to its Grafana Live channel, besides the table answer', async () => {
+    it('subscribes a streamed live feed to its Grafana Live channel; the stream replaces the table', async () => {
       const table = toDataFrame({ fields: [{ name: 'kind', type: FieldType.string, values: ['order'] }] });
-      const pushed = toDataFrame({ fields: [{ name: 'kind', type: FieldType.string, values: ['cart'] }] });
-      const spy = jest.spyOn(DataSourceWithBackend.prototype, 'query').mockReturnValue(of({ data: [table] }));
+      const pushed = toDataFrame({ fields: [{ name: 'kind', type: FieldType.string, values: ['cart', 'order'] }] });
+      const other = toDataFrame({ fields: [{ name: 'tickets', type: FieldType.number, values: [3] }] });
+      const spy = jest
+        .spyOn(DataSourceWithBackend.prototype, 'query')
+        .mockImplementation((r: DataQueryRequest<SAQuery>) =>
+          of({ data: [r.targets[0].queryType === 'live_feed' ? table : other] })
+        );
       getDataStream.mockReturnValue(of({ data: [pushed] }));
-      const feed = query({ queryType: 'live_feed', metrics: undefined, stream: true, limit: 20 });
-      const responses: unknown[] = [];
+      const feed = query({ refId: 'B', queryType: 'live_feed', metrics: undefined, stream: true, limit: 20 });
+      const responses: Array<{ key?: string; frame: unknown }> = [];
       await new Promise<void>((done) =>
-        ds.query(request([feed], 'utc')).subscribe({ next: (r) => responses.push(r.data[0]), complete: done })
+        ds
+          .query(request([query({}), feed], 'utc'))
+          .subscribe({ next: (r) => responses.push({ key: r.key, frame: r.data[0] }), complete: done })
       );
-      expect(spy).toHaveBeenCalledTimes(1);
+      expect(spy).toHaveBeenCalledTimes(2);
       expect(getDataStream).toHaveBeenCalledWith(
         expect.objectContaining({
-          addr: { scope: 'ds', stream: ds.uid, path: 'live_feed' },
-          buffer: { maxLength: 20 },
+          addr: { scope: 'ds', stream: ds.uid, path: 'live_feed/20' },
+          buffer: { maxLength: 20, action: 'replace' },
         })
       );
-      expect(responses).toEqual([table, pushed]);
+      // Grafana keeps one packet per key: the stream's list takes the table's place, the other
+      // query keeps its own (default) key.
+      expect(responses).toEqual([
+        { key: undefined, frame: other },
+        { key: 'live-feed-B', frame: table },
+        { key: 'live-feed-B', frame: pushed },
+      ]);
     });
 
     it('does not subscribe a live feed without stream', () => {

@@ -5,6 +5,7 @@ package engine_test
 // shares no code or shortcut with the engine. property_test.go compares the two on random data.
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"math"
@@ -85,6 +86,31 @@ type bfConfig struct {
 	Now          time.Time
 	Model        string // attributionModel setting
 	Anchor       string // attributionAnchor setting
+	Hours        bfHours
+	SLAClock     string // the slaClock setting: calendar | business
+}
+
+// bfHours are the team's opening hours (SPEC 5.3b): per weekday, [start, end) in seconds after the
+// local midnight; holidays are local dates.
+type bfHours struct {
+	Loc      *time.Location
+	Week     map[time.Weekday][][2]int
+	Holidays []string
+}
+
+// open reports whether the team's wall clock at instant at shows an opening hour of a working day.
+func (h bfHours) open(at time.Time) bool {
+	w := at.In(h.Loc)
+	if slices.Contains(h.Holidays, w.Format("2006-01-02")) {
+		return false
+	}
+	sec := w.Hour()*3600 + w.Minute()*60 + w.Second()
+	for _, iv := range h.Week[w.Weekday()] {
+		if sec >= iv[0] && sec < iv[1] {
+			return true
+		}
+	}
+	return false
 }
 
 // bfQuery is one query as the reference sees it.
@@ -99,8 +125,9 @@ type bfQuery struct {
 	Loc      *time.Location
 	Interval string // hour | day | week
 	From, To time.Time
-	Defaults bool // leave attribution and time zone to the settings (which the fields above then hold)
-	Limit    int  // drill-down row limit, 0 for the default
+	Defaults bool   // leave attribution and time zone to the settings (which the fields above then hold)
+	Limit    int    // drill-down row limit, 0 for the default
+	SLAClock string // the query's slaClock, "" for the setting's
 }
 
 type bfRef struct {
@@ -336,6 +363,35 @@ func (r *bfRef) firstResponse(t bfTicket) (secs float64, replied, outbound bool)
 	return reply.Sub(t.Created).Seconds(), true, false
 }
 
+// business is the time in [from, to) during which the team was open, in seconds: every generated
+// instant and opening boundary is on a whole minute, so reading the wall clock once a minute is exact.
+func (r *bfRef) business(from, to time.Time) float64 {
+	return bfMemo(r, fmt.Sprint("business ", from.Unix(), " ", to.Unix()), func() float64 {
+		n := 0
+		for m := from; m.Before(to); m = m.Add(time.Minute) {
+			if r.cfg.Hours.open(m) {
+				n++
+			}
+		}
+		return float64(n * 60)
+	})
+}
+
+// handledBy: who answered the ticket, from the kinds of its messages.
+func (r *bfRef) handledBy(t bfTicket) string {
+	kinds := r.messageKinds(t)
+	auto, human := kinds["bot"] || kinds["rule"], kinds["agent"]
+	switch {
+	case auto && human:
+		return "mixed"
+	case auto:
+		return "automated"
+	case human:
+		return "human"
+	}
+	return "unanswered"
+}
+
 func (r *bfRef) messageKinds(t bfTicket) map[string]bool {
 	kinds := map[string]bool{}
 	for _, m := range r.d.Messages {
@@ -375,7 +431,7 @@ func (r *bfRef) computeTicketDims(t bfTicket) map[string][]string {
 	return map[string][]string{
 		"agent": {bfAgentLabel(t)}, "channel": {t.Channel}, "project": {t.Project},
 		"topic": {bfOr(t.Topic, "(none)")}, "tag": tags, "priority": {t.Priority},
-		"segment": {r.ticketSegment(t)},
+		"segment": {r.ticketSegment(t)}, "handled_by": {r.handledBy(t)},
 	}
 }
 
@@ -488,9 +544,11 @@ func (r *bfRef) value(metric string, q bfQuery, c bfCell) (*float64, bool) {
 	a := &bfAgg{distinct: map[string]bool{}}
 	den := &bfAgg{distinct: map[string]bool{}}
 	switch metric {
-	case "tickets", "billable_tickets", "first_response_seconds_p50", "first_response_seconds_p90", "first_response_sla_rate":
+	case "tickets", "billable_tickets", "first_response_seconds_p50", "first_response_seconds_p90", "first_response_sla_rate",
+		"first_response_business_seconds_p50", "first_response_business_seconds_p90":
 		r.createdTickets(metric, q, c, a)
-	case "closed_tickets", "resolution_seconds_p50", "resolution_seconds_p90", "automation_rate", "bot_response_rate":
+	case "closed_tickets", "resolution_seconds_p50", "resolution_seconds_p90", "automation_rate", "bot_response_rate",
+		"resolution_business_seconds_p50", "resolution_business_seconds_p90":
 		r.closedTickets(metric, q, c, a)
 	case "converted_tickets", "attributed_orders", "attributed_revenue", "attributed_average_basket":
 		r.attributed(q, c, a)
@@ -529,12 +587,27 @@ func (r *bfRef) createdTickets(metric string, q bfQuery, c bfCell, a *bfAgg) {
 			if replied {
 				a.samples = append(a.samples, secs)
 			}
+		case "first_response_business_seconds_p50", "first_response_business_seconds_p90":
+			if replied {
+				a.samples = append(a.samples, r.business(t.Created, t.Created.Add(time.Duration(secs)*time.Second)))
+			}
 		case "first_response_sla_rate":
 			target, ok := r.cfg.SLA[t.Priority]
 			if !ok { // docs/METRICS.md: a priority without a target uses the normal one
 				target = r.cfg.SLA["normal"]
 			}
 			if outbound {
+				continue
+			}
+			if cmp.Or(q.SLAClock, r.cfg.SLAClock) == "business" {
+				// SPEC 5.3b: targets count business seconds. Decision (docs/METRICS.md): unanswered, the
+				// target has passed once the business time until now is over it.
+				if replied && r.business(t.Created, t.Created.Add(time.Duration(secs)*time.Second)) <= target.Seconds() {
+					a.num++
+				}
+				if replied || r.business(t.Created, r.cfg.Now) > target.Seconds() {
+					a.n++
+				}
 				continue
 			}
 			// Decision: "within the target" includes a reply exactly at the target; "now" is off
@@ -560,6 +633,8 @@ func (r *bfRef) closedTickets(metric string, q bfQuery, c bfCell, a *bfAgg) {
 		switch metric {
 		case "resolution_seconds_p50", "resolution_seconds_p90":
 			a.samples = append(a.samples, t.Closed.Sub(t.Created).Seconds())
+		case "resolution_business_seconds_p50", "resolution_business_seconds_p90":
+			a.samples = append(a.samples, r.business(t.Created, *t.Closed))
 		case "automation_rate":
 			if (kinds["bot"] || kinds["rule"]) && !kinds["agent"] {
 				a.num++
@@ -684,9 +759,9 @@ func bfFinish(metric string, a, den *bfAgg) *float64 {
 			return nil
 		}
 		return f(float64(a.money) / bfMoneyScale / float64(a.n))
-	case "first_response_seconds_p50", "resolution_seconds_p50":
+	case "first_response_seconds_p50", "resolution_seconds_p50", "first_response_business_seconds_p50", "resolution_business_seconds_p50":
 		return bfNearestRank(a.samples, 50)
-	case "first_response_seconds_p90", "resolution_seconds_p90":
+	case "first_response_seconds_p90", "resolution_seconds_p90", "first_response_business_seconds_p90", "resolution_business_seconds_p90":
 		return bfNearestRank(a.samples, 90)
 	case "first_response_sla_rate", "automation_rate", "bot_response_rate", "csat":
 		return ratio(float64(a.num), float64(a.n))
@@ -811,6 +886,8 @@ type bfTicketRow struct {
 	Closed         *time.Time
 	Agent, Segment string
 	FirstResponse  *float64
+	Business       *float64 // the first response in business hours
+	HandledBy      string
 	Converted      bool
 	Credited       float64 // order shares
 	Revenue        float64
@@ -827,9 +904,11 @@ func (r *bfRef) ticketRows(q bfQuery) map[string]bfTicketRow {
 		if !all.has(t.Created) || !all.selects(q, r.ticketDims(t)) {
 			continue
 		}
-		row := bfTicketRow{Closed: t.Closed, Agent: bfAgentLabel(t), Segment: r.ticketSegment(t)}
+		row := bfTicketRow{Closed: t.Closed, Agent: bfAgentLabel(t), Segment: r.ticketSegment(t), HandledBy: r.handledBy(t)}
 		if secs, ok, _ := r.firstResponse(t); ok {
 			row.FirstResponse = &secs
+			b := r.business(t.Created, t.Created.Add(time.Duration(secs)*time.Second))
+			row.Business = &b
 		}
 		money := int64(0)
 		for _, p := range pairs {

@@ -37,6 +37,7 @@ var Dimensions = []Dimension{
 	{"customer_type", "Customer type", "customer_types", "order", "new (the customer's first eligible order ever) or returning."},
 	{"currency", "Currency", "currencies", "order", "The order's own currency (amounts are still in the shop currency)."},
 	{"product", "Product", "products", "order line", "The product name of an order line (order-line metrics only)."},
+	{"handled_by", "Handled by", "handledBy", "ticket", "Who answered the ticket: automated (bot or rule messages only), human (agent messages only), mixed (both) or unanswered (none)."},
 }
 
 // factKind is the kind of row a metric counts.
@@ -53,9 +54,9 @@ const (
 
 // dims lists the dimensions (besides time) each kind of row carries.
 var factDims = map[factKind][]string{
-	factTicket:  {"agent", "channel", "project", "topic", "tag", "priority", "segment"},
-	factPair:    {"agent", "channel", "project", "topic", "tag", "priority", "segment"},
-	factSurvey:  {"agent", "channel", "project", "topic", "tag", "priority", "segment", "score"},
+	factTicket:  {"agent", "channel", "project", "topic", "tag", "priority", "segment", "handled_by"},
+	factPair:    {"agent", "channel", "project", "topic", "tag", "priority", "segment", "handled_by"},
+	factSurvey:  {"agent", "channel", "project", "topic", "tag", "priority", "segment", "score", "handled_by"},
 	factDisplay: {"project", "channel"},
 	factOrder:   {"customer_type", "project", "currency", "segment"},
 	factLine:    {"customer_type", "project", "currency", "segment", "product"},
@@ -112,6 +113,8 @@ type Metric struct {
 	parts []part
 	value func(a []*acc) (float64, bool)
 	only  []string // when set, the dimensions (besides time) it supports, narrower than its rows'
+	// business: counts business hours, so it needs the businessHours setting (SPEC 5.3b).
+	business bool
 }
 
 func count(a []*acc) (float64, bool)    { return float64(a[0].n), true }
@@ -237,7 +240,7 @@ var Catalog = []*Metric{
 		Description: "90th percentile, by nearest rank, of the first response time (same tickets as the median).",
 		parts:       []part{messagesPart(basisCreated, addFirstResponse)}, value: percentile(90)},
 	{Key: "first_response_sla_rate", DisplayName: "First response SLA rate", Family: "tickets", Unit: unitPercent, Store: "helpdesk", TimeBasis: "ticket created_at",
-		Description: "Tickets whose first agent reply came within the target of their priority (slaTargets) / tickets that got a reply or whose target has already passed unanswered. Outbound tickets are left out.",
+		Description: "Tickets whose first agent reply came within the target of their priority (slaTargets) / tickets that got a reply or whose target has already passed unanswered. Outbound tickets are left out. With the business SLA clock (slaClock, setting or query field) the targets count business seconds.",
 		parts: []part{messagesPart(basisCreated, func(d *dataset, i int, a *acc) { addIf(d.slaState(i) == slaMet, a) }),
 			messagesPart(basisCreated, func(d *dataset, i int, a *acc) { addIf(d.slaState(i) != slaPending, a) })},
 		value: ratioN},
@@ -247,6 +250,18 @@ var Catalog = []*Metric{
 	{Key: "resolution_seconds_p90", DisplayName: "Resolution time (90th percentile)", Family: "tickets", Unit: unitSeconds, Store: "helpdesk", TimeBasis: "ticket closed_at",
 		Description: "90th percentile, by nearest rank, of closed_at - created_at over the tickets closed in the range.",
 		parts:       []part{ticketsPart(basisClosed, addResolution)}, value: percentile(90)},
+	{Key: "first_response_business_seconds_p50", DisplayName: "First response time in business hours (median)", Family: "tickets", Unit: unitSeconds, Store: "helpdesk", TimeBasis: "ticket created_at",
+		Description: "Median, by nearest rank, of the first response time counting only the seconds inside the team's business hours (businessHours); same tickets as first_response_seconds_p50. A ticket created while closed starts its clock at the next opening.",
+		parts:       []part{messagesPart(basisCreated, addFirstResponseBusiness)}, value: percentile(50), business: true},
+	{Key: "first_response_business_seconds_p90", DisplayName: "First response time in business hours (90th percentile)", Family: "tickets", Unit: unitSeconds, Store: "helpdesk", TimeBasis: "ticket created_at",
+		Description: "90th percentile, by nearest rank, of the first response time in business hours (same tickets as the median).",
+		parts:       []part{messagesPart(basisCreated, addFirstResponseBusiness)}, value: percentile(90), business: true},
+	{Key: "resolution_business_seconds_p50", DisplayName: "Resolution time in business hours (median)", Family: "tickets", Unit: unitSeconds, Store: "helpdesk", TimeBasis: "ticket closed_at",
+		Description: "Median, by nearest rank, of the time from creation to closing counting only the seconds inside the team's business hours (businessHours), over the tickets closed in the range.",
+		parts:       []part{ticketsPart(basisClosed, addResolutionBusiness)}, value: percentile(50), business: true},
+	{Key: "resolution_business_seconds_p90", DisplayName: "Resolution time in business hours (90th percentile)", Family: "tickets", Unit: unitSeconds, Store: "helpdesk", TimeBasis: "ticket closed_at",
+		Description: "90th percentile, by nearest rank, of the resolution time in business hours, over the tickets closed in the range.",
+		parts:       []part{ticketsPart(basisClosed, addResolutionBusiness)}, value: percentile(90), business: true},
 	{Key: "billable_tickets", DisplayName: "Billable tickets", Family: "tickets", Unit: unitShort, Store: "helpdesk", TimeBasis: "ticket created_at",
 		Description: "Tickets created in the range that received at least one message from an agent, a bot or a rule.",
 		parts: []part{messagesPart(basisCreated, func(d *dataset, i int, a *acc) {
@@ -304,7 +319,7 @@ var Catalog = []*Metric{
 	{Key: "responses", DisplayName: "CSAT responses", Family: "csat", Unit: unitShort, Store: "helpdesk", TimeBasis: "survey responded_at",
 		Description: "Surveys answered (with a score) in the range.",
 		parts:       []part{responses}, value: count,
-		only: []string{"agent", "channel", "project", "topic", "tag", "priority", "segment", "score"}},
+		only: []string{"agent", "channel", "project", "topic", "tag", "priority", "segment", "score", "handled_by"}},
 	{Key: "response_rate", DisplayName: "Response rate", Family: "csat", Unit: unitPercent, Store: "helpdesk", TimeBasis: "survey sent_at",
 		Description: "Of the surveys sent in the range, those answered / those sent.",
 		parts:       []part{answeredOfSent, surveysSent}, value: ratioN},

@@ -16,6 +16,8 @@ import (
 // pairs are the credited (ticket, order) pairs: each eligible order credited to at most one ticket, or
 // with the linear model split among every ticket it matches.
 type pairs struct {
+	store.Derived // what is derived from the pairs (credits by ticket) lives and dies with them
+
 	ticket []int32 // index in the ticket read
 	amount []int64 // the order's amount, or with the linear model the ticket's part of it
 	at     []int64 // the order's creation
@@ -237,8 +239,8 @@ func (d *dataset) attribute(ctx context.Context, lo, hi time.Time) error {
 	linear := model == models.AttributionLinear
 	var err error
 	if o != nil {
-		key := keyOf("pairs", ptr(t), ptr(o), model, window, anchor)
-		d.pairs, err = memo(ctx, e, key, func(context.Context) (*pairs, error) {
+		key := keyOf("pairs", readID(o), model, window, anchor)
+		d.pairs, err = derive(ctx, t, key, func(context.Context) (*pairs, error) {
 			a := newAttributor(t, window, model, anchor)
 			toTicket := make([]int32, len(o.Customers.Values)) // order-side customer -> ticket-side
 			for c, k := range o.Customers.Values {
@@ -256,8 +258,8 @@ func (d *dataset) attribute(ctx context.Context, lo, hi time.Time) error {
 		return err
 	}
 	r := store.OrderRead{From: lo, To: hi, Excluded: e.settings.ExcludedStatuses, Currency: e.settings.Currency}
-	key := keyOf("pairs", ptr(t), r.From, r.To, r.Excluded, r.Currency, model, window, anchor)
-	d.pairs, err = memo(ctx, e, key, func(ctx context.Context) (*pairs, error) {
+	key := keyOf("pairs", r.From, r.To, r.Excluded, r.Currency, model, window, anchor)
+	d.pairs, err = derive(ctx, t, key, func(ctx context.Context) (*pairs, error) {
 		a := newAttributor(t, window, model, anchor)
 		p := &pairs{linear: linear, unconv: &unconverted{currencies: store.NewDict()}}
 		err := e.orders.ScanOrders(ctx, r, func(x store.Order) error {
@@ -342,8 +344,8 @@ func (d *dataset) prior(key string) (count, spent int64) {
 // only the eligible orders created before that instant.
 func (d *dataset) segmentTickets(ctx context.Context) (err error) {
 	t, o := d.tickets, d.orders
-	key := keyOf("ticket segments", ptr(t), ptr(o), ptr(d.history), ptr(d.vipTagged))
-	d.ticketSeg, err = memo(ctx, d.e, key, func(context.Context) ([]int8, error) {
+	key := keyOf("ticket segments", readID(o), readID(d.history), readID(d.vipTagged))
+	d.ticketSeg, err = derive(ctx, t, key, func(context.Context) ([]int8, error) {
 		start, list := d.orderTimelines()
 		seg := make([]int8, t.Len())
 		for i, c := range t.Customer {
@@ -363,7 +365,7 @@ func (d *dataset) segmentTickets(ctx context.Context) (err error) {
 					spent += o.Amount[oi]
 				}
 			}
-			seg[i] = d.segmentOf(d.vipTagged[key], count, spent)
+			seg[i] = d.segmentOf(d.isTagged(key), count, spent)
 		}
 		return seg, nil
 	})
@@ -381,8 +383,8 @@ type orderClasses struct {
 // customer's order: nothing links it to an earlier one.
 func (d *dataset) classifyOrders(ctx context.Context) error {
 	o := d.orders
-	key := keyOf("order classes", ptr(o), ptr(d.history), ptr(d.vipTagged))
-	c, err := memo(ctx, d.e, key, func(context.Context) (*orderClasses, error) {
+	key := keyOf("order classes", readID(d.history), readID(d.vipTagged))
+	c, err := derive(ctx, o, key, func(context.Context) (*orderClasses, error) {
 		start, list := d.orderTimelines()
 		c := &orderClasses{isNew: make([]bool, o.Len()), segment: make([]int8, o.Len())}
 		for i, cust := range o.Customer {
@@ -396,7 +398,7 @@ func (d *dataset) classifyOrders(ctx context.Context) error {
 				count++
 				spent += o.Amount[oi]
 				c.isNew[oi] = count == 1 && pos == 0
-				c.segment[oi] = d.segmentOf(d.vipTagged[key], count, spent)
+				c.segment[oi] = d.segmentOf(d.isTagged(key), count, spent)
 			}
 		}
 		return c, nil
@@ -444,6 +446,19 @@ func addResolution(d *dataset, i int, a *acc) {
 	a.vals = append(a.vals, t.Closed[i]-t.Created[i])
 }
 
+// addFirstResponseBusiness: the first response time counted on the business clock (SPEC 5.3b).
+func addFirstResponseBusiness(d *dataset, i int, a *acc) {
+	if v, ok := d.firstResponse(i); ok {
+		created := d.tickets.Created[i]
+		a.vals = append(a.vals, d.e.clock.elapsed(created, created+v))
+	}
+}
+
+func addResolutionBusiness(d *dataset, i int, a *acc) {
+	t := d.tickets
+	a.vals = append(a.vals, d.e.clock.elapsed(t.Created[i], t.Closed[i]))
+}
+
 const (
 	slaPending = iota // no reply yet, target not passed (or outbound): not counted
 	slaMet            // first reply within target
@@ -468,6 +483,9 @@ func (d *dataset) slaState(i int) int {
 		return slaPending
 	}
 	target := d.slaTarget(i)
+	if d.opts.slaClock == models.SLAClockBusiness {
+		return d.businessSLAState(i, target)
+	}
 	if v, ok := d.firstResponse(i); ok {
 		if v <= target {
 			return slaMet
@@ -478,6 +496,46 @@ func (d *dataset) slaState(i int) int {
 		return slaMissed
 	}
 	return slaPending
+}
+
+// businessSLAState judges the SLA on the business clock: the reply's business time against the
+// target; unanswered, the target has passed once the business time until now is over it (a reply now
+// would be late: overnight, a ticket whose clock stopped exactly on its target is still pending).
+func (d *dataset) businessSLAState(i int, target int64) int {
+	created := d.tickets.Created[i]
+	if v, ok := d.firstResponse(i); ok {
+		if d.e.clock.elapsed(created, created+v) <= target {
+			return slaMet
+		}
+		return slaMissed
+	}
+	if d.e.clock.elapsed(created, d.now) > target {
+		return slaMissed
+	}
+	return slaPending
+}
+
+// Who handled a ticket (dimension handled_by), from the kinds of its messages.
+const (
+	handledAutomated int8 = iota
+	handledHuman
+	handledMixed
+	handledUnanswered
+)
+
+var handledByNames = [...]string{"automated", "human", "mixed", "unanswered"}
+
+func handledBy(flags uint8) int8 {
+	auto, human := flags&(flagBot|flagRule) != 0, flags&flagAgent != 0
+	switch {
+	case auto && human:
+		return handledMixed
+	case auto:
+		return handledAutomated
+	case human:
+		return handledHuman
+	}
+	return handledUnanswered
 }
 
 func (d *dataset) isChat(i int) bool {

@@ -48,11 +48,14 @@ type Engine struct {
 	now      func() time.Time
 	align    time.Duration // read bounds grid (with a cache)
 	cache    *readCache    // shares reads and what is derived from them, nil without
+
+	clock *businessClock // the businessHours setting, nil without
 }
 
 // New returns an engine over the two stores with the instance's settings.
 func New(settings models.Settings, helpdesk HelpdeskReader, orders OrderReader) *Engine {
-	return &Engine{settings: settings, helpdesk: helpdesk, orders: orders, now: time.Now}
+	return &Engine{settings: settings, helpdesk: helpdesk, orders: orders, now: time.Now,
+		clock: newBusinessClock(settings.BusinessHours)}
 }
 
 // WithClock makes the engine read "now" (for SLA targets already passed) from now; for tests.
@@ -87,12 +90,13 @@ type options struct {
 	dateBasis string
 	interval  string
 	filters   map[string][]string
+	slaClock  string // calendar or business (SPEC 5.3b)
 }
 
 func (e *Engine) options(r Request) (options, error) {
 	q := r.Query
 	o := options{window: e.settings.AttributionWindow, model: e.settings.AttributionModel, anchor: e.settings.AttributionAnchor,
-		dateBasis: "ticket", interval: q.Interval, filters: q.Filters.ByDimension()}
+		dateBasis: "ticket", interval: q.Interval, filters: q.Filters.ByDimension(), slaClock: e.settings.SLAClock}
 	tz := q.Timezone
 	if tz == "" || strings.EqualFold(tz, "browser") {
 		tz = e.settings.Timezone
@@ -127,6 +131,12 @@ func (e *Engine) options(r Request) (options, error) {
 	if b := q.Attribution.DateBasis; b != "" {
 		o.dateBasis = b
 	}
+	if c := q.SLAClock; c != "" {
+		o.slaClock = c
+	}
+	if o.slaClock == models.SLAClockBusiness && e.clock == nil {
+		return o, queryErr("slaClock business counts business hours, which this data source does not have: set businessHours (the team's opening hours) in the data source settings, or use slaClock calendar")
+	}
 	if !r.To.After(r.From) {
 		return o, queryErr("the time range is empty: its end (%s) must be after its start (%s)",
 			r.To.UTC().Format(time.RFC3339), r.From.UTC().Format(time.RFC3339))
@@ -143,6 +153,13 @@ func (e *Engine) options(r Request) (options, error) {
 			for _, v := range values {
 				if !slices.Contains(segmentNames[:], v) {
 					return o, queryErr("unknown segment %q in filters.segments: use %s", v, strings.Join(segmentNames[:], ", "))
+				}
+			}
+		}
+		if dim == "handled_by" {
+			for _, v := range values {
+				if !slices.Contains(handledByNames[:], v) {
+					return o, queryErr("unknown value %q in filters.handledBy: use %s", v, strings.Join(handledByNames[:], ", "))
 				}
 			}
 		}
@@ -164,6 +181,9 @@ func (e *Engine) plan(ctx context.Context, r Request) ([]*Metric, options, error
 		}
 		if slices.Contains(metrics, m) {
 			return nil, o, queryErr("metric %q is asked for twice", key)
+		}
+		if m.business && e.clock == nil {
+			return nil, o, queryErr("metric %s counts business hours, which this data source does not have: set businessHours (the team's opening hours) in the data source settings", key)
 		}
 		metrics = append(metrics, m)
 	}

@@ -19,8 +19,9 @@ type Result struct {
 	Times    []time.Time // bucket starts, nil without time
 	Dims     []string    // group-by dimensions besides time, in query order
 	Groups   []Group
-	Compare  string // none, previous_period, previous_year
-	Notices  []string
+	Compare  string   // none, previous_period, previous_year
+	Notices  []string // warnings: what the user should act on
+	Info     []string // what explains the numbers without being a fault
 	Executed string
 }
 
@@ -78,7 +79,7 @@ func (e *Engine) Metrics(ctx context.Context, r Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Metrics: metrics, Currency: e.settings.Currency, Compare: r.Query.Compare, Notices: slices.Clone(r.Query.Notices)}
+	res := &Result{Metrics: metrics, Currency: e.settings.Currency, Compare: r.Query.Compare, Info: slices.Clone(r.Query.Notices)}
 	byTime := slices.Contains(r.Query.GroupBy, "time")
 	for _, g := range r.Query.GroupBy {
 		if g != "time" {
@@ -92,6 +93,9 @@ func (e *Engine) Metrics(ctx context.Context, r Request) (*Result, error) {
 	if byTime {
 		res.Interval = o.interval
 		res.Times = cur.buckets.times
+		if n := cur.buckets.partialNotice(o.interval, r.From, r.To, o.loc); n != "" {
+			res.Info = append(res.Info, n)
+		}
 	}
 	res.Groups = cur.groups()
 	res.capSeries() // limits.go: at most MaxSeries groups, with a notice
@@ -164,6 +168,7 @@ func needsOf(metrics []*Metric, dims []string, o options, csatCredit string) nee
 			switch p.facts {
 			case factTicket, factPair, factSurvey:
 				n.ticketSegments = n.ticketSegments || sliced["segment"]
+				n.messagesAll = n.messagesAll || sliced["handled_by"]
 			case factOrder, factLine:
 				n.orderHistory = true
 			}

@@ -91,12 +91,52 @@ func TestSpecAttributionAnchor(t *testing.T) {
 		anchorFixture(h)
 		h.exact(46, h.value(h.metrics(fmt.Sprintf(q, ""), mar10, mar11), "attributed_revenue"), "setting closed")
 		h.exact(4, h.value(h.metrics(fmt.Sprintf(q, `, "anchor": "created"`), mar10, mar11), "attributed_revenue"), "query created")
-		// A template variable that reached the backend uninterpolated keeps the setting, with a notice.
+		// A template variable that reached the backend uninterpolated keeps the setting, with one info
+		// notice per query, which names the unset filters too.
 		res := h.metrics(fmt.Sprintf(q, `, "anchor": "$anchor"`), mar10, mar11)
 		h.exact(46, h.value(res, "attributed_revenue"), "uninterpolated $anchor: the setting")
-		require.Len(t, res.Notices, 1)
-		require.Contains(t, res.Notices[0], "attribution.anchor had the template variable $anchor")
+		require.Empty(t, res.Notices, "not a warning")
+		require.Equal(t, []string{"Attribution anchor ($anchor) is a dashboard variable that was not set " +
+			"(public or embedded dashboard, or alert rule): using the data source's attribution anchor."}, res.Info)
+		q2 := `{"metrics": ["attributed_revenue"], "filters": {"agents": ["$agent"]}, "attribution": {"windowHours": 24, "model": "${model}", "anchor": "$anchor"}}`
+		res = h.metrics(q2, mar10, mar11)
+		h.exact(46, h.value(res, "attributed_revenue"), "uninterpolated $agent, ${model}, $anchor: all agents, the settings")
+		require.Empty(t, res.Notices, "not a warning")
+		require.Equal(t, []string{"Filter agents ($agent) and attribution model (${model}) and anchor ($anchor) are dashboard variables " +
+			"that were not set (public or embedded dashboard, or alert rule): showing all agents, using the data source's attribution " +
+			"model and the data source's attribution anchor."}, res.Info)
 	})
+}
+
+// The closed anchor credits an order of the range to a ticket still open that was created long before
+// the window (read as an open ticket): grouped by handled_by, that ticket is where its messages put it,
+// and the tickets of the range that converted nothing are groups with 0 (issue 12 item 6).
+func TestSpecAttributionAnchorHandledBy(t *testing.T) {
+	h := newHand(t, nil)
+	h.tickets(
+		// Open since February, answered by an agent: human.
+		hTicket{ID: "K1", Customer: "c1", Created: "2026-02-01T10:00:00Z"},
+		// Created in range, answered by a bot only: automated; no order.
+		hTicket{ID: "K2", Customer: "c2", Created: "2026-03-10T10:00:00Z", Closed: "2026-03-10T11:00:00Z"},
+	)
+	h.messages(
+		hMessage{"K1", "2026-02-01T10:00:00Z", "customer", ""},
+		hMessage{"K1", "2026-02-01T11:00:00Z", "agent", "a"},
+		hMessage{"K2", "2026-03-10T10:00:00Z", "customer", ""},
+		hMessage{"K2", "2026-03-10T10:00:05Z", "bot", ""},
+	)
+	h.orders(hOrder{ID: "O1", Customer: "c1", Created: "2026-03-10T12:00:00Z", Total: "40.00"})
+	const q = `{"metrics": ["attributed_revenue"], "groupBy": ["handled_by"], "attribution": {"windowHours": 24, "dateBasis": "order", "anchor": %q}}`
+	// closed: K1 is open, its window has not ended: O1 (40.00) is K1's, a human ticket; K2 is a ticket
+	// of the range with nothing credited.
+	res := h.metrics(fmt.Sprintf(q, "closed"), mar10, mar11)
+	require.Equal(t, [][]string{{"automated"}, {"human"}}, hGroupLabels(res))
+	h.exact(40, h.value(res, "attributed_revenue", "human"), "K1 <- O1")
+	h.exact(0, h.value(res, "attributed_revenue", "automated"), "K2: nothing credited")
+	// created: O1 is 37 days past K1's creation: no pair; only K2's group.
+	res = h.metrics(fmt.Sprintf(q, "created"), mar10, mar11)
+	require.Equal(t, [][]string{{"automated"}}, hGroupLabels(res))
+	h.exact(0, h.value(res, "attributed_revenue", "automated"), "K2: nothing credited")
 }
 
 // With the closed anchor the matches of an order are no longer the latest tickets before it: a long

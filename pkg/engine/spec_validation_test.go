@@ -127,13 +127,19 @@ func TestSpecUninterpolatedVariables(t *testing.T) {
 			raw, _ := json.Marshal(v)
 			res := h.metrics(`{"metrics": ["tickets"], "filters": {"agents": [`+string(raw)+`]}}`, mar10, mar11)
 			h.approx(2, h.value(res, "tickets"), "no filter: both tickets")
-			require.Len(t, res.Notices, 1, "%q", res.Notices)
-			require.Contains(t, res.Notices[0], v)
-			require.Contains(t, res.Notices[0], "no filter on agents was applied")
+			require.Empty(t, res.Notices, "not a warning")
+			require.Len(t, res.Info, 1, "%q", res.Info)
+			require.Equal(t, "Filter agents ("+v+") is a dashboard variable that was not set (public or embedded dashboard, or alert rule): showing all agents.", res.Info[0])
 		})
 	}
+	// Several unset variables in one query: one notice naming them all.
+	res := h.metrics(`{"metrics": ["tickets"], "filters": {"agents": ["$agent"], "channels": ["${channel}"], "topics": ["[[topic]]"]}}`, mar10, mar11)
+	h.approx(2, h.value(res, "tickets"), "no filter: both tickets")
+	require.Equal(t, []string{"Filters agents ($agent), channels (${channel}) and topics ([[topic]]) are dashboard variables that were not set " +
+		"(public or embedded dashboard, or alert rule): showing all agents, all channels and all topics."}, res.Info)
 	// A literal value that merely contains a dollar is a real filter.
-	res := h.metrics(`{"metrics": ["tickets"], "filters": {"agents": ["al$ice"]}}`, mar10, mar11)
+	res = h.metrics(`{"metrics": ["tickets"], "filters": {"agents": ["al$ice"]}}`, mar10, mar11)
 	h.approx(0, h.value(res, "tickets"), "literal filter")
 	require.Empty(t, res.Notices)
+	require.Empty(t, res.Info)
 }

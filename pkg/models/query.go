@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"sort"
 	"strings"
 )
 
@@ -43,6 +44,7 @@ type Filters struct {
 	CustomerTypes []string `json:"customer_types,omitempty"`
 	Currencies    []string `json:"currencies,omitempty"`
 	Products      []string `json:"products,omitempty"`
+	HandledBy     []string `json:"handledBy,omitempty"`
 }
 
 // ByDimension returns the filter list of every dimension that has one, keyed by dimension key.
@@ -64,6 +66,7 @@ func (f Filters) ByDimension() map[string][]string {
 	add("customer_type", f.CustomerTypes)
 	add("currency", f.Currencies)
 	add("product", f.Products)
+	add("handled_by", f.HandledBy)
 	return out
 }
 
@@ -72,6 +75,7 @@ func (f *Filters) lists() map[string]*[]string {
 		"agents": &f.Agents, "channels": &f.Channels, "projects": &f.Projects, "topics": &f.Topics,
 		"tags": &f.Tags, "priorities": &f.Priorities, "segments": &f.Segments, "scores": &f.Scores,
 		"customer_types": &f.CustomerTypes, "currencies": &f.Currencies, "products": &f.Products,
+		"handledBy": &f.HandledBy,
 	}
 }
 
@@ -96,9 +100,12 @@ type Query struct {
 	Limit       int         `json:"limit,omitempty"`
 	SortBy      string      `json:"sortBy,omitempty"`
 	Only        string      `json:"only,omitempty"`
+	Basis       string      `json:"basis,omitempty"`  // tickets: which tickets of the range (created, closed, responded, open)
 	Stream      bool        `json:"stream,omitempty"` // live_feed: the editor also subscribes to the Live stream
 	Months      int         `json:"months,omitempty"`
 	Dimension   string      `json:"dimension,omitempty"`
+	// SLAClock overrides the slaClock setting for first_response_sla_rate: calendar or business.
+	SLAClock string `json:"slaClock,omitempty"`
 
 	// Notices collects what parsing decided on the user's behalf (uninterpolated variables).
 	Notices []string `json:"-"`
@@ -216,29 +223,82 @@ func jsonKind(k string) string {
 var uninterpolated = regexp.MustCompile(`^(\$\w+|\$\{[^}]*\}|\[\[[^\]]*\]\])$`)
 
 func (q *Query) dropUninterpolated() {
+	// Attribution fields set from a dashboard variable fall back to the data source's settings.
+	var attrDropped, attrUsed []string
 	for _, f := range []struct {
-		key   string
-		field *string
-	}{{"model", &q.Attribution.Model}, {"dateBasis", &q.Attribution.DateBasis}, {"anchor", &q.Attribution.Anchor}} {
-		key, field := f.key, f.field
-		if v := *field; uninterpolated.MatchString(strings.TrimSpace(v)) {
-			q.Notices = append(q.Notices, fmt.Sprintf(
-				"attribution.%s had the template variable %s, which was not interpolated (alert rules and public dashboards run without one): the data source's setting was used",
-				key, v))
-			*field = ""
+		name, used string
+		field      *string
+	}{
+		{"model", "the data source's attribution model", &q.Attribution.Model},
+		{"date basis", "the default date basis (ticket)", &q.Attribution.DateBasis},
+		{"anchor", "the data source's attribution anchor", &q.Attribution.Anchor},
+	} {
+		if v := strings.TrimSpace(*f.field); uninterpolated.MatchString(v) {
+			attrDropped = append(attrDropped, fmt.Sprintf("%s (%s)", f.name, v))
+			attrUsed = append(attrUsed, f.used)
+			*f.field = ""
 		}
 	}
-	for key, list := range q.Filters.lists() {
+	lists := q.Filters.lists()
+	keys := make([]string, 0, len(lists))
+	for key := range lists {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	var dropped, all []string
+	for _, key := range keys {
+		list := lists[key]
 		for _, v := range *list {
 			if uninterpolated.MatchString(strings.TrimSpace(v)) {
-				q.Notices = append(q.Notices, fmt.Sprintf(
-					"filter %s had the template variable %s, which was not interpolated (alert rules and public dashboards run without one): no filter on %s was applied",
-					key, v, key))
+				dropped = append(dropped, fmt.Sprintf("%s (%s)", key, strings.TrimSpace(v)))
+				all = append(all, "all "+strings.ReplaceAll(key, "_", " "))
 				*list = nil
 				break
 			}
 		}
 	}
+	if len(dropped) == 0 && len(attrDropped) == 0 {
+		return
+	}
+	// One notice per query, at info level (frames.Info): in a public or embedded dashboard and in
+	// an alert rule this is expected, not a fault.
+	if len(attrDropped) == 0 {
+		if len(dropped) == 1 {
+			q.Notices = append(q.Notices, fmt.Sprintf("Filter %s is a dashboard variable that was not set "+
+				"(public or embedded dashboard, or alert rule): showing %s.", dropped[0], all[0]))
+			return
+		}
+		q.Notices = append(q.Notices, fmt.Sprintf("Filters %s are dashboard variables that were not set "+
+			"(public or embedded dashboard, or alert rule): showing %s.", joinAnd(dropped), joinAnd(all)))
+		return
+	}
+	var subject, consequence []string
+	switch len(dropped) {
+	case 0:
+	case 1:
+		subject = append(subject, "filter "+dropped[0])
+		consequence = append(consequence, "showing "+joinAnd(all))
+	default:
+		subject = append(subject, "filters "+joinAnd(dropped))
+		consequence = append(consequence, "showing "+joinAnd(all))
+	}
+	subject = append(subject, "attribution "+joinAnd(attrDropped))
+	consequence = append(consequence, "using "+joinAnd(attrUsed))
+	verb := "are dashboard variables that were"
+	if len(dropped)+len(attrDropped) == 1 {
+		verb = "is a dashboard variable that was"
+	}
+	text := fmt.Sprintf("%s %s not set (public or embedded dashboard, or alert rule): %s.",
+		joinAnd(subject), verb, strings.Join(consequence, ", "))
+	q.Notices = append(q.Notices, strings.ToUpper(text[:1])+text[1:])
+}
+
+// joinAnd joins words as a sentence does: "a", "a and b", "a, b and c".
+func joinAnd(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
 
 // Validate checks the query's shape: known query type and enumerations, sane sizes.
@@ -260,6 +320,9 @@ func (q Query) Validate() error {
 	}
 	if b := q.Attribution.DateBasis; b != "" && b != "ticket" && b != "order" {
 		return badQuery("unknown attribution dateBasis %q: use ticket or order", b)
+	}
+	if c := q.SLAClock; c != "" && c != SLAClockCalendar && c != SLAClockBusiness {
+		return badQuery("unknown slaClock %q: use calendar or business", c)
 	}
 	if w := q.Attribution.WindowHours; w != nil && (*w <= 0 || *w > 24*366) {
 		return badQuery("attribution windowHours must be between 0 and 8784 hours, got %v", *w)

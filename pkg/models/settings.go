@@ -57,6 +57,8 @@ type Settings struct {
 	VIPTags            []string
 	CSATCredit         string // CSATCreditClosingAgent | CSATCreditParticipants
 	SLATargets         map[string]time.Duration
+	SLAClock           string         // SLAClockCalendar | SLAClockBusiness
+	BusinessHours      *BusinessHours // nil: every hour counts
 }
 
 // Accepted values of the enumerated settings.
@@ -118,6 +120,8 @@ type jsonSettings struct {
 	VIPTags                list              `json:"vipTags"`
 	CSATCredit             string            `json:"csatCredit"`
 	SLATargets             map[string]number `json:"slaTargets"`
+	SLAClock               string            `json:"slaClock"`
+	BusinessHours          json.RawMessage   `json:"businessHours"`
 }
 
 func newJSONSettings() jsonSettings {
@@ -182,7 +186,7 @@ func (raw jsonSettings) settings(secure map[string]string) (Settings, error) {
 	if out.Orders, out.OrdersUsesHelpdesk, err = raw.orders(secure, out.Helpdesk); err != nil {
 		return out, err
 	}
-	steps := []func(*Settings) error{raw.limits, raw.attribution, raw.calendar, raw.money, raw.vip, raw.csat, raw.sla}
+	steps := []func(*Settings) error{raw.limits, raw.attribution, raw.calendar, raw.money, raw.vip, raw.csat, raw.sla, raw.businessHours}
 	for _, step := range steps {
 		if err := step(&out); err != nil {
 			return out, err

@@ -15,6 +15,9 @@ type TicketRead struct {
 	ClosedFrom, ClosedTo   time.Time
 	Open                   bool
 	SurveysFrom, SurveysTo *time.Time
+	// OpenAt adds the tickets open at that instant (created before it, not closed before it),
+	// whenever they were created. ReadTickets only.
+	OpenAt *time.Time
 }
 
 func (r TicketRead) surveys() (from, to any) {
@@ -36,6 +39,10 @@ WHERE (t.created_at >= $1 AND t.created_at < $2) OR (t.closed_at >= $3 AND t.clo
 const sqlSurveyedTickets = `SELECT DISTINCT ticket_id FROM {{schema}}.csat_responses
 WHERE (sent_at >= $1 AND sent_at < $2) OR (responded_at >= $1 AND responded_at < $2)`
 
+// sqlOpenTickets lists the tickets open at $1: created before it and not closed before it.
+const sqlOpenTickets = `SELECT id FROM {{schema}}.tickets
+WHERE created_at < $1 AND (closed_at IS NULL OR closed_at >= $1)`
+
 // ReadTickets reads the tickets of r. The surveyed tickets are nearly all created or closed in range
 // too: the few others are read by id in a second statement, which costs a few index probes where
 // joining the surveys in SQL costs one probe per survey, or a scan of every ticket.
@@ -45,25 +52,36 @@ func (s *Store) ReadTickets(ctx context.Context, r TicketRead) (*Tickets, error)
 	if err := s.appendTickets(ctx, t, r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, r.Open, []string{}); err != nil {
 		return nil, err
 	}
-	if r.SurveysFrom == nil {
-		t.fit()
-		return t, nil
-	}
-	surveyed, err := s.strings(ctx, sqlSurveyedTickets, *r.SurveysFrom, *r.SurveysTo)
-	if err != nil {
-		return nil, err
-	}
-	index := t.ID.Index()
-	var missing []string
-	for _, id := range surveyed {
-		if index.LookupString(id) < 0 {
-			missing = append(missing, id)
-		}
-	}
-	if len(missing) > 0 {
-		none := time.Time{}
-		if err := s.appendTickets(ctx, t, none, none, none, none, false, missing); err != nil {
+	var extra []string
+	if r.SurveysFrom != nil {
+		surveyed, err := s.strings(ctx, sqlSurveyedTickets, *r.SurveysFrom, *r.SurveysTo)
+		if err != nil {
 			return nil, err
+		}
+		extra = append(extra, surveyed...)
+	}
+	if r.OpenAt != nil {
+		open, err := s.strings(ctx, sqlOpenTickets, *r.OpenAt)
+		if err != nil {
+			return nil, err
+		}
+		extra = append(extra, open...)
+	}
+	if len(extra) > 0 {
+		index := t.ID.Index()
+		var missing []string
+		seen := map[string]bool{}
+		for _, id := range extra {
+			if index.LookupString(id) < 0 && !seen[id] {
+				seen[id] = true
+				missing = append(missing, id)
+			}
+		}
+		if len(missing) > 0 {
+			none := time.Time{}
+			if err := s.appendTickets(ctx, t, none, none, none, none, false, missing); err != nil {
+				return nil, err
+			}
 		}
 	}
 	t.fit()
@@ -99,8 +117,8 @@ func (s *Store) appendTickets(ctx context.Context, t *Tickets, createdFrom, crea
 	return s.Wrap(rows.Err())
 }
 
-// MessageRead says which tickets' message summaries a query needs: the tickets of the TicketRead,
-// and those of IDs. Participants asks also for the agents who wrote in each.
+// MessageRead says which tickets' message summaries a query needs: the tickets of the TicketRead
+// (with Open, the open ones created before CreatedTo too; OpenAt is not read here), and those of IDs. Participants asks also for the agents who wrote in each.
 type MessageRead struct {
 	TicketRead
 	IDs          []string
@@ -123,6 +141,7 @@ FROM {{schema}}.tickets t, LATERAL (
   FROM {{schema}}.messages WHERE ticket_id = t.id
 ) m
 WHERE ((t.created_at >= $1 AND t.created_at < $2) OR (t.closed_at >= $3 AND t.closed_at < $4) OR t.id = ANY ($7)
+       OR ($8 AND t.closed_at IS NULL AND t.created_at < $2)
        OR t.id = ANY (ARRAY(SELECT ticket_id FROM {{schema}}.csat_responses WHERE $5::timestamptz IS NOT NULL
                             AND ((sent_at >= $5 AND sent_at < $6) OR (responded_at >= $5 AND responded_at < $6)))))
   AND m.has_agent IS NOT NULL`
@@ -144,7 +163,7 @@ func (s *Store) ReadMessages(ctx context.Context, r MessageRead) (*Messages, err
 	if ids == nil {
 		ids = []string{}
 	}
-	rows, err := s.queryRaw(ctx, query, r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, sFrom, sTo, ids)
+	rows, err := s.queryRaw(ctx, query, r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, sFrom, sTo, ids, r.Open)
 	if err != nil {
 		return nil, err
 	}

@@ -1,5 +1,5 @@
 import React from 'react';
-import { render, screen, waitFor } from '@testing-library/react';
+import { cleanup, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
 import { DataSource } from '../datasource';
@@ -171,5 +171,30 @@ describe('QueryEditor', () => {
     expect(labels).toHaveLength(CATALOG.dimensions.length - 1);
     await user.click(option(/Channel/));
     expect(last().dimension).toBe('channel');
+  });
+
+  it('offers the handled_by filter for metrics that support it', async () => {
+    const { last } = setup({ metrics: ['tickets'] });
+    await screen.findByText('Handled by');
+    expect(document.querySelector('label[for="sa-filter-handledBy"]')).not.toBeNull();
+    await openOptions('sa-filter-handledBy');
+    await user.click(option('alice'));
+    expect(last().filters).toEqual({ handledBy: ['alice'] });
+  });
+
+  it('overrides the SLA clock for the SLA rate only, with the data source clock as placeholder', async () => {
+    const sla = setup({ metrics: ['first_response_sla_rate'] });
+    const clock = await screen.findByPlaceholderText('Calendar (data source)');
+    expect(clock).toHaveAttribute('id', 'sa-sla-clock');
+    expect(document.querySelector('label[for="sa-sla-clock"]')).not.toBeNull();
+    await openOptions('sa-sla-clock');
+    await user.click(option(/Business hours/));
+    expect(sla.last().slaClock).toBe('business');
+    expect(sla.onRunQuery).toHaveBeenCalled();
+    cleanup();
+
+    setup({ metrics: ['tickets'] });
+    await screen.findByText('Tickets');
+    expect(document.getElementById('sa-sla-clock')).toBeNull();
   });
 });

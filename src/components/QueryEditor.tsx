@@ -34,6 +34,7 @@ import {
   SAAttribution,
   SAOptions,
   SAQuery,
+  SLAClock,
   SortBy,
   TicketOnly,
   TicketSort,
@@ -102,6 +103,15 @@ const ANCHORS = [
     value: 'closed' as const,
     label: 'Closed',
     description: 'From creation to the close + window; an open ticket matches orders until now',
+  },
+];
+
+const SLA_CLOCKS = [
+  { value: 'calendar' as const, label: 'Calendar', description: 'SLA targets count every second' },
+  {
+    value: 'business' as const,
+    label: 'Business hours',
+    description: "SLA targets count only the team's opening hours",
   },
 ];
 
@@ -393,6 +403,24 @@ function MetricsFields({
           onChange={(compare) => changeAndRun({ compare })}
         />
       </InlineField>
+      {(query.metrics ?? []).includes('first_response_sla_rate') && (
+        <InlineField
+          label="SLA clock"
+          labelWidth={LABEL_WIDTH}
+          htmlFor="sa-sla-clock"
+          tooltip="What the first-response SLA targets count; business hours needs the data source's opening hours"
+        >
+          <Combobox<SLAClock>
+            id="sa-sla-clock"
+            width={30}
+            isClearable
+            placeholder={`${SLA_CLOCKS.find((c) => c.value === (attributionDefaults.slaClock ?? 'calendar'))?.label} (data source)`}
+            options={SLA_CLOCKS}
+            value={query.slaClock ?? null}
+            onChange={(o) => changeAndRun({ slaClock: o?.value })}
+          />
+        </InlineField>
+      )}
       {usesAttribution(catalog, query.metrics) && (
         <AttributionFields
           value={query.attribution}

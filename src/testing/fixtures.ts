@@ -14,7 +14,7 @@ export const CATALOG: Catalog = {
       family: 'tickets',
       store: 'helpdesk',
       timeBasis: 'ticket created_at',
-      dimensions: ['time', 'agent', 'channel', 'segment'],
+      dimensions: ['time', 'agent', 'channel', 'segment', 'handled_by'],
     },
     {
       key: 'attributed_revenue',
@@ -54,6 +54,7 @@ export const CATALOG: Catalog = {
     { key: 'segment', displayName: 'Segment', filter: 'segments', side: 'ticket and order' },
     { key: 'score', displayName: 'CSAT score', filter: 'scores', side: 'csat' },
     { key: 'customer_type', displayName: 'Customer type', filter: 'customer_types', side: 'order' },
+    { key: 'handled_by', displayName: 'Handled by', filter: 'handledBy', side: 'ticket' },
   ],
   queryTypes: [
     { key: 'metrics', displayName: 'Metrics', description: 'Numbers from the metric catalog' },
