@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/magefile/mage/mg"
@@ -199,6 +200,15 @@ func checkDist() error {
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("%s/ is incomplete, missing: %s", distDir, strings.Join(missing, ", "))
+	}
+	// Grafana shows the README on the plugin's page, where links to files of the repository
+	// (docs/, provisioning/) lead nowhere: they must be absolute.
+	readme, err := os.ReadFile(filepath.Join(distDir, "README.md"))
+	if err != nil {
+		return err
+	}
+	if rel := regexp.MustCompile(`\]\((?:[^)#h][^)]*|h[^t][^)]*)\)`).FindAllString(string(readme), -1); len(rel) > 0 {
+		return fmt.Errorf("README.md has relative links, dead on Grafana's plugin page: %s", strings.Join(rel, ", "))
 	}
 	fmt.Printf("%s/ is complete (%d files checked)\n", distDir, len(want)+1)
 	return nil

@@ -746,11 +746,11 @@ func FeedTable(events []store.FeedEvent) *Table {
 		status = append(status, ev.Status)
 	}
 	// Amounts are in their own currency: a money unit when every row has the same one, else plain
-	// numbers with thousands separators beside the currency column.
+	// numbers beside the currency column (the dashboard gives them two decimals).
 	amountUnit := ""
 	for i, c := range currency {
 		if c != currency[0] {
-			amountUnit = "locale"
+			amountUnit = ""
 			break
 		}
 		if i == 0 {
