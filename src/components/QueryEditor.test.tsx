@@ -5,7 +5,7 @@ import userEvent from '@testing-library/user-event';
 import { DataSource } from '../datasource';
 import { CATALOG, comboboxTestSetup, FakeTemplateSrv, instanceSettings } from '../testing/fixtures';
 import { SAQuery } from '../types';
-import { QueryEditor } from './QueryEditor';
+import { FIELD_WIDTHS, QueryEditor } from './QueryEditor';
 
 jest.mock('@grafana/runtime', () => ({
   ...jest.requireActual('@grafana/runtime'),
@@ -62,9 +62,105 @@ describe('QueryEditor', () => {
       expect.stringContaining('Total sales from support'),
       expect.stringContaining('CSAT'),
       expect.stringContaining('Revenue'),
+      '$agent',
     ]);
     expect(labels[1]).toContain('Sum of the credited orders.');
     expect(screen.getByText('Attribution')).toBeInTheDocument();
+  });
+
+  it('finds metrics by key, display name and description, and offers no free text', async () => {
+    setup({ metrics: [] });
+    await openOptions('sa-metrics');
+    const input = document.getElementById('sa-metrics') as HTMLInputElement;
+    const search = async (text: string, want: unknown[]) => {
+      await user.clear(input);
+      await user.type(input, text);
+      await waitFor(() => expect(listedOptions().map((o) => o.textContent ?? '')).toEqual(want));
+    };
+    // "revenue" is in attributed_revenue's key (its name is "Total sales from support") and in Revenue's name.
+    await search('revenue', [
+      expect.stringContaining('Total sales from support'),
+      expect.stringContaining('Revenue'),
+    ]);
+    await search('attributed_revenue', [expect.stringContaining('Total sales from support')]);
+    await search('credited orders', [expect.stringContaining('Total sales from support')]);
+    // A template variable can be picked by its name; anything else typed is no value (no "custom value").
+    await search('$agent', ['$agent']);
+    await search('no such metric', []);
+  });
+
+  it('clears the typed search text once a metric is picked', async () => {
+    const { last } = setup({ metrics: ['tickets'] });
+    await openOptions('sa-metrics');
+    await user.type(document.getElementById('sa-metrics')!, 'credited');
+    await waitFor(() => expect(listedOptions()).toHaveLength(1));
+    await user.click(option(/Total sales from support/));
+    expect(last().metrics).toEqual(['tickets', 'attributed_revenue']);
+    await waitFor(() => expect(document.getElementById('sa-metrics')).toHaveValue(''));
+    expect(document.activeElement?.id).toBe('sa-metrics');
+  });
+
+  it('runs the query once per edit', async () => {
+    const datasource = new DataSource(instanceSettings({}));
+    jest.spyOn(datasource, 'getResource').mockResolvedValue(CATALOG);
+    const onRunQuery = jest.fn();
+    const sent: SAQuery[] = [];
+    function Controlled() {
+      const [query, setQuery] = React.useState<SAQuery>({
+        refId: 'A',
+        queryType: 'metrics',
+        metrics: ['attributed_revenue'],
+        groupBy: ['time'],
+      });
+      const onChange = (q: SAQuery) => {
+        sent.push(q);
+        setQuery(q);
+      };
+      return <QueryEditor datasource={datasource} query={query} onChange={onChange} onRunQuery={onRunQuery} />;
+    }
+    render(<Controlled />);
+    await openOptions('sa-metrics');
+    await user.click(option(/Tickets/));
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+    expect(sent[sent.length - 1].metrics).toEqual(['attributed_revenue', 'tickets']);
+
+    await user.click(document.getElementById('option-previous_period-sa-compare')!);
+    expect(onRunQuery).toHaveBeenCalledTimes(2);
+
+    // Typing a number updates the query at each key and runs it once, when the input is left; leaving it
+    // again without a change runs nothing.
+    const window = document.getElementById('sa-attribution-window')!;
+    await user.type(window, '48');
+    expect(onRunQuery).toHaveBeenCalledTimes(2);
+    await user.click(document.getElementById('option-previous_year-sa-compare')!);
+    expect(onRunQuery).toHaveBeenCalledTimes(4); // the window, then the compare
+    await user.click(window);
+    await user.click(document.getElementById('option-previous_year-sa-compare')!);
+    expect(onRunQuery).toHaveBeenCalledTimes(4); // no change: not sent again
+    expect(sent[sent.length - 1]).toMatchObject({ attribution: { windowHours: 48 }, compare: 'previous_year' });
+  });
+
+  it('gives every placeholder the width it needs', async () => {
+    setup({ metrics: ['attributed_revenue'] });
+    await screen.findByPlaceholderText('48 h (data source)');
+    // Grafana's inputs are 8 px per width unit; a 14 px UI font averages under 8 px per character, and a
+    // combobox also holds its chevron and clear button.
+    const fields: Array<[string, number, number]> = [
+      ['sa-attribution-window', FIELD_WIDTHS.attributionWindow, 2],
+      ['sa-attribution-model', FIELD_WIDTHS.attributionModel, 6],
+      ['sa-attribution-date-basis', FIELD_WIDTHS.attributionDateBasis, 6],
+    ];
+    for (const [id, width, chrome] of fields) {
+      const input = document.getElementById(id) as HTMLInputElement;
+      const placeholder = input.getAttribute('placeholder') ?? '';
+      expect(placeholder).not.toBe('');
+      expect(width * 8).toBeGreaterThanOrEqual((placeholder.length + chrome) * 8);
+    }
+    // The longest placeholders the data source settings can produce.
+    expect('8784 h (data source)'.length + 2).toBeLessThanOrEqual(FIELD_WIDTHS.attributionWindow);
+    expect('First touch (data source)'.length + 6).toBeLessThanOrEqual(FIELD_WIDTHS.attributionModel);
+    expect(screen.getByPlaceholderText('Last touch (data source)')).toBeInTheDocument();
+    expect(screen.getByPlaceholderText('Ticket (default)')).toBeInTheDocument();
   });
 
   it('adds a chosen metric to the query and runs it', async () => {
@@ -82,6 +178,7 @@ describe('QueryEditor', () => {
       expect.stringContaining('Time'),
       expect.stringContaining('Agent'),
       expect.stringContaining('Channel'),
+      '$agent',
     ]);
   });
 
@@ -89,7 +186,7 @@ describe('QueryEditor', () => {
     setup({ metrics: [] });
     await waitFor(() => expect(screen.getByText('Metrics')).toBeInTheDocument());
     await screen.findByPlaceholderText('Choose metrics');
-    await waitFor(async () => expect(await openOptions('sa-group-by')).toHaveLength(CATALOG.dimensions.length));
+    await waitFor(async () => expect(await openOptions('sa-group-by')).toHaveLength(CATALOG.dimensions.length + 1));
   });
 
   it('sets the group-by, keeping at most two dimensions', async () => {
