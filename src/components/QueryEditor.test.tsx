@@ -78,10 +78,7 @@ describe('QueryEditor', () => {
       await waitFor(() => expect(listedOptions().map((o) => o.textContent ?? '')).toEqual(want));
     };
     // "revenue" is in attributed_revenue's key (its name is "Total sales from support") and in Revenue's name.
-    await search('revenue', [
-      expect.stringContaining('Total sales from support'),
-      expect.stringContaining('Revenue'),
-    ]);
+    await search('revenue', [expect.stringContaining('Total sales from support'), expect.stringContaining('Revenue')]);
     await search('attributed_revenue', [expect.stringContaining('Total sales from support')]);
     await search('credited orders', [expect.stringContaining('Total sales from support')]);
     // A template variable can be picked by its name; anything else typed is no value (no "custom value").
