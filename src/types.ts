@@ -55,6 +55,16 @@ export interface SAQuery extends DataQuery {
   stream?: boolean;
   months?: number;
   dimension?: string;
+  /** The dashboard's ad hoc filters, set by applyTemplateVariables; the backend ANDs them with filters. */
+  adhocFilters?: SAAdhocFilter[];
+}
+
+/** One ad hoc filter as sent to the backend: key is a dimension key; values for =| and !=|. */
+export interface SAAdhocFilter {
+  key: string;
+  operator: string;
+  value: string;
+  values?: string[];
 }
 
 export const DEFAULT_QUERY: Partial<SAQuery> = {
