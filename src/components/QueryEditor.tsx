@@ -55,9 +55,9 @@ const MAX_GROUP_BY = 2;
  */
 export const FIELD_WIDTHS = {
   number: 16,
-  attributionWindow: 24,
-  attributionModel: 32,
-  attributionDateBasis: 24,
+  attributionWindow: 22,
+  attributionModel: 28,
+  attributionDateBasis: 20,
   queryType: 30,
   dimension: 30,
 } as const;
