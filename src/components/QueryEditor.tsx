@@ -385,7 +385,7 @@ function MetricsFields({
         >
           <MultiPicker
             id="sa-metrics"
-            minWidth={30}
+            minWidth={60}
             maxWidth={120}
             placeholder="Choose metrics"
             search={(input) => [...searchOptions(metrics, input), ...variableOptions(input)]}
@@ -404,7 +404,7 @@ function MetricsFields({
         >
           <MultiPicker
             id="sa-group-by"
-            minWidth={24}
+            minWidth={40}
             maxWidth={60}
             placeholder="No grouping"
             isClearable
