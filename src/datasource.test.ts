@@ -24,6 +24,7 @@ const VARIABLES = {
   dim: { value: 'topic', options: ['topic', 'agent'] },
   limit: { value: '25', options: ['25', '100'] },
   window: { value: '48', options: ['48', '72'] },
+  anchor: { value: 'closed', options: ['created', 'closed'] },
 };
 
 function query(patch: Partial<SAQuery>): SAQuery {
@@ -106,6 +107,16 @@ describe('DataSource', () => {
       expect(out.attribution).toEqual({ windowHours: 48, model: 'first_touch' });
     });
 
+    it('interpolates the attribution anchor, model and date basis', () => {
+      const out = ds.applyTemplateVariables(
+        query({ attribution: { anchor: '${anchor}' as never, model: 'linear', dateBasis: 'order' } }),
+        {}
+      );
+      expect(out.attribution).toEqual({ anchor: 'closed', model: 'linear', dateBasis: 'order' });
+      const unknown = ds.applyTemplateVariables(query({ attribution: { anchor: '$nope' as never } }), {});
+      expect(unknown.attribution?.anchor).toBe('$nope');
+    });
+
     it('keeps a numeric field that does not interpolate to a number as text', () => {
       const out = ds.applyTemplateVariables({ ...query({}), limit: '$nolimit' } as unknown as SAQuery, {});
       expect(out.limit).toBe('$nolimit');
@@ -126,6 +137,7 @@ describe('DataSource', () => {
         { text: 'Segment', value: 'segment' },
         { text: 'CSAT score', value: 'score' },
         { text: 'Customer type', value: 'customer_type' },
+        { text: 'Handled by', value: 'handled_by' },
       ]);
     });
 
@@ -218,24 +230,37 @@ describe('DataSource', () => {
       expect(sentTargets('browser')[0].timezone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
     });
 
-    it('subscribes a streamed live feed to its Grafana Live channel, besides the table answer', async () => {
+    it('subscribes a streamed live feed to its Grafana Live channel; the stream replaces the table', async () => {
       const table = toDataFrame({ fields: [{ name: 'kind', type: FieldType.string, values: ['order'] }] });
-      const pushed = toDataFrame({ fields: [{ name: 'kind', type: FieldType.string, values: ['cart'] }] });
-      const spy = jest.spyOn(DataSourceWithBackend.prototype, 'query').mockReturnValue(of({ data: [table] }));
+      const pushed = toDataFrame({ fields: [{ name: 'kind', type: FieldType.string, values: ['cart', 'order'] }] });
+      const other = toDataFrame({ fields: [{ name: 'tickets', type: FieldType.number, values: [3] }] });
+      const spy = jest
+        .spyOn(DataSourceWithBackend.prototype, 'query')
+        .mockImplementation((r: DataQueryRequest<SAQuery>) =>
+          of({ data: [r.targets[0].queryType === 'live_feed' ? table : other] })
+        );
       getDataStream.mockReturnValue(of({ data: [pushed] }));
-      const feed = query({ queryType: 'live_feed', metrics: undefined, stream: true, limit: 20 });
-      const responses: unknown[] = [];
+      const feed = query({ refId: 'B', queryType: 'live_feed', metrics: undefined, stream: true, limit: 20 });
+      const responses: Array<{ key?: string; frame: unknown }> = [];
       await new Promise<void>((done) =>
-        ds.query(request([feed], 'utc')).subscribe({ next: (r) => responses.push(r.data[0]), complete: done })
+        ds
+          .query(request([query({}), feed], 'utc'))
+          .subscribe({ next: (r) => responses.push({ key: r.key, frame: r.data[0] }), complete: done })
       );
-      expect(spy).toHaveBeenCalledTimes(1);
+      expect(spy).toHaveBeenCalledTimes(2);
       expect(getDataStream).toHaveBeenCalledWith(
         expect.objectContaining({
-          addr: { scope: 'ds', stream: ds.uid, path: 'live_feed' },
-          buffer: { maxLength: 20 },
+          addr: { scope: 'ds', stream: ds.uid, path: 'live_feed/20' },
+          buffer: { maxLength: 20, action: 'replace' },
         })
       );
-      expect(responses).toEqual([table, pushed]);
+      // Grafana keeps one packet per key: the stream's list takes the table's place, the other
+      // query keeps its own (default) key.
+      expect(responses).toEqual([
+        { key: undefined, frame: other },
+        { key: 'live-feed-B', frame: table },
+        { key: 'live-feed-B', frame: pushed },
+      ]);
     });
 
     it('does not subscribe a live feed without stream', () => {

@@ -10,11 +10,12 @@ import {
   LiveChannelScope,
   MetricFindValue,
   ScopedVars,
+  StreamingFrameAction,
   TimeRange,
   toDataFrame,
 } from '@grafana/data';
 import { DataSourceWithBackend, getGrafanaLiveSrv, getTemplateSrv } from '@grafana/runtime';
-import { lastValueFrom, merge, Observable } from 'rxjs';
+import { lastValueFrom, map, merge, Observable } from 'rxjs';
 
 import { interpolateList, interpolateNumber, interpolateString } from './interpolate';
 import {
@@ -23,11 +24,15 @@ import {
   FilterKey,
   QUERY_DEFAULTS,
   SAAdhocFilter,
+  SAAttribution,
   SAFilters,
   SAOptions,
   SAQuery,
 } from './types';
 import { SAVariableSupport } from './variables';
+
+/** Packet key of a live feed's table answer and of its stream, which replaces it. */
+const LIVE_KEY_PREFIX = 'live-feed-';
 
 export class DataSource extends DataSourceWithBackend<SAQuery, SAOptions> {
   private catalog?: Promise<Catalog>;
@@ -76,9 +81,15 @@ export class DataSource extends DataSourceWithBackend<SAQuery, SAOptions> {
       out.filters = filters;
     }
     if (query.attribution) {
+      const { model, anchor, dateBasis } = query.attribution;
+      // A dashboard may choose them with a variable (the Synthesis dashboard's $anchor); an uninterpolated
+      // one reaches the backend as it is, which then uses the data source's setting and says so.
       out.attribution = {
         ...query.attribution,
         windowHours: interpolateNumber(srv, query.attribution.windowHours, scopedVars),
+        model: interpolateString(srv, model, scopedVars) as SAAttribution['model'],
+        anchor: interpolateString(srv, anchor, scopedVars) as SAAttribution['anchor'],
+        dateBasis: interpolateString(srv, dateBasis, scopedVars) as SAAttribution['dateBasis'],
       };
     }
     const adhoc = (filters ?? []).map(toAdhocFilter);
@@ -104,21 +115,34 @@ export class DataSource extends DataSourceWithBackend<SAQuery, SAOptions> {
   query(request: DataQueryRequest<SAQuery>): Observable<DataQueryResponse> {
     const timezone = reportTimezone(request.timezone);
     const targets = timezone ? request.targets.map((t) => (t.timezone ? t : { ...t, timezone })) : request.targets;
-    const answer = super.query({ ...request, targets });
     const live = targets.filter((t) => t.queryType === 'live_feed' && t.stream && !t.hide);
     if (live.length === 0) {
-      return answer;
+      return super.query({ ...request, targets });
     }
-    // The table answers at once (also where Live is unavailable, as in public dashboards); the
-    // stream then appends new orders and cart events as the backend polls them.
-    const streams = live.map((t) =>
-      getGrafanaLiveSrv().getDataStream({
-        key: `${request.requestId}-${t.refId}`,
-        addr: { scope: LiveChannelScope.DataSource, stream: this.uid, path: 'live_feed' },
-        buffer: { maxLength: t.limit ?? QUERY_DEFAULTS.liveFeedLimit },
-      })
-    );
-    return merge(answer, ...streams);
+    // Each streamed live feed answers at once (also where Live is unavailable, as in public
+    // dashboards); then its stream sends the whole newest-first list again whenever something new
+    // came in. Both share one packet key, so the stream's list replaces the table instead of adding
+    // a second frame (and the newest events stay on top: Grafana appends streamed rows at the end).
+    const others = targets.filter((t) => !live.includes(t));
+    const parts: Array<Observable<DataQueryResponse>> = [];
+    if (others.length > 0) {
+      parts.push(super.query({ ...request, targets: others }));
+    }
+    for (const t of live) {
+      const key = `${LIVE_KEY_PREFIX}${t.refId}`;
+      const limit = t.limit ?? QUERY_DEFAULTS.liveFeedLimit;
+      parts.push(super.query({ ...request, targets: [t] }).pipe(map((r) => ({ ...r, key }))));
+      parts.push(
+        getGrafanaLiveSrv()
+          .getDataStream({
+            key: `${request.requestId}-${t.refId}`,
+            addr: { scope: LiveChannelScope.DataSource, stream: this.uid, path: `live_feed/${limit}` },
+            buffer: { maxLength: limit, action: StreamingFrameAction.Replace },
+          })
+          .pipe(map((r) => ({ ...r, key })))
+      );
+    }
+    return merge(...parts);
   }
 
   /** The metric catalog served by the backend, fetched once per data source instance. */

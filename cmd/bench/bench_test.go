@@ -45,14 +45,24 @@ func TestHandWrittenSQLMatchesThePlugin(t *testing.T) {
 func TestPanelQueriesOfBothDashboards(t *testing.T) {
 	panels, err := loadPanelQueries("../../dashboards")
 	require.NoError(t, err)
-	assert.Len(t, panels, 17)
+	assert.Len(t, panels, 21)
+	literal := 0
 	for _, p := range panels {
 		var q struct {
-			Filters map[string][]string `json:"filters"`
+			Filters     map[string][]string `json:"filters"`
+			Attribution map[string]any      `json:"attribution"`
 		}
 		require.NoError(t, json.Unmarshal(p.raw, &q), p.panel)
 		for key, values := range q.Filters {
-			assert.Empty(t, values, "%s: filters.%s: All is an empty list", p.panel, key)
+			for _, v := range values {
+				// A variable becomes an empty list (All); a literal value (the chat drill-down's
+				// channel) stays.
+				assert.NotRegexp(t, variableRef, v, "%s: filters.%s: All is an empty list", p.panel, key)
+				literal++
+			}
 		}
+		// The Synthesis dashboard's $anchor takes its default, the data source's setting.
+		assert.NotContains(t, q.Attribution, "anchor", "%s: attribution.anchor is a variable", p.panel)
 	}
+	assert.Equal(t, 1, literal, "the one literal filter value: channels [chat] of the chat drill-down")
 }

@@ -48,11 +48,14 @@ type Engine struct {
 	now      func() time.Time
 	align    time.Duration // read bounds grid (with a cache)
 	cache    *readCache    // shares reads and what is derived from them, nil without
+
+	clock *businessClock // the businessHours setting, nil without
 }
 
 // New returns an engine over the two stores with the instance's settings.
 func New(settings models.Settings, helpdesk HelpdeskReader, orders OrderReader) *Engine {
-	return &Engine{settings: settings, helpdesk: helpdesk, orders: orders, now: time.Now}
+	return &Engine{settings: settings, helpdesk: helpdesk, orders: orders, now: time.Now,
+		clock: newBusinessClock(settings.BusinessHours)}
 }
 
 // WithClock makes the engine read "now" (for SLA targets already passed) from now; for tests.
@@ -83,11 +86,14 @@ type options struct {
 	loc       *time.Location
 	window    time.Duration
 	model     string
+	anchor    string // attribution anchor: created or closed
 	dateBasis string
 	interval  string
 	filters   map[string][]string
+	slaClock  string      // calendar or business (SPEC 5.3b)
 	adhoc     []condition // the dashboard's ad hoc filters this query applies, ANDed with filters
-	notices   []string    // what was decided on the user's behalf (ad hoc filters not applied)
+	notices   []string    // warnings: ad hoc filters the user should correct (operator, no value)
+	info      []string    // ad hoc filters this query cannot apply: expected on a dashboard-wide filter
 }
 
 // condition is one filter on a dimension: keep the rows having one of values, or with exclude leave
@@ -106,6 +112,17 @@ func (o options) conditions() []condition {
 		out = append(out, condition{dim: dim, values: values})
 	}
 	return append(out, o.adhoc...)
+}
+
+// on are the query's filters on dim: its own filter, then the ad hoc filters it applies.
+func (o options) on(dim string) []condition {
+	var out []condition
+	for _, c := range o.conditions() {
+		if c.dim == dim {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // filtered reports whether any filter of the query is on dim.
@@ -131,14 +148,15 @@ func (o options) filteredDims() []string {
 	return dims
 }
 
-// keepAdhoc keeps the ad hoc filters the query can apply and tells of each other one in a notice: a
-// dashboard-wide filter meets panels of every kind, and one a panel cannot apply must not turn that
-// panel into an error, nor be dropped silently. why is "" when dim applies.
+// keepAdhoc keeps the ad hoc filters the query can apply and tells of each other one in an info
+// notice: a dashboard-wide filter meets panels of every kind, and one a panel cannot apply must not
+// turn that panel into an error, nor be dropped silently; it is expected, so not a warning. why is ""
+// when dim applies.
 func (o *options) keepAdhoc(why func(dim string) string) {
 	var kept []condition
 	for _, c := range o.adhoc {
 		if reason := why(c.dim); reason != "" {
-			o.notices = append(o.notices, fmt.Sprintf("the ad hoc filter %s was not applied to this query: %s", c.text, reason))
+			o.info = append(o.info, fmt.Sprintf("the ad hoc filter %s was not applied to this query: %s", c.text, reason))
 			continue
 		}
 		kept = append(kept, c)
@@ -159,7 +177,7 @@ func adhocConditions(filters []models.AdhocFilter) ([]condition, []string, error
 		}
 		d, ok := adhocDimension(f.Key)
 		if !ok {
-			return nil, nil, queryErr("unknown ad hoc filter key %q: use one of %s", f.Key, strings.Join(filterableKeys(), ", "))
+			return nil, nil, queryErr("unknown ad hoc filter key %q: this data source filters by %s", f.Key, strings.Join(filterableKeys(), ", "))
 		}
 		if len(values) == 0 {
 			notices = append(notices, fmt.Sprintf("the ad hoc filter %s was not applied: it has no value", f))
@@ -193,8 +211,8 @@ func filterableKeys() []string {
 
 func (e *Engine) options(r Request) (options, error) {
 	q := r.Query
-	o := options{window: e.settings.AttributionWindow, model: e.settings.AttributionModel, dateBasis: "ticket",
-		interval: q.Interval, filters: q.Filters.ByDimension()}
+	o := options{window: e.settings.AttributionWindow, model: e.settings.AttributionModel, anchor: e.settings.AttributionAnchor,
+		dateBasis: "ticket", interval: q.Interval, filters: q.Filters.ByDimension(), slaClock: e.settings.SLAClock}
 	tz := q.Timezone
 	if tz == "" || strings.EqualFold(tz, "browser") {
 		tz = e.settings.Timezone
@@ -207,6 +225,10 @@ func (e *Engine) options(r Request) (options, error) {
 		return o, queryErr("unknown time zone %q: use an IANA name such as Europe/Paris or UTC", q.Timezone)
 	}
 	o.loc = loc
+	if len(q.UnknownFilters) > 0 {
+		return o, queryErr("unknown filter key %s: this data source filters by %s",
+			quotedList(q.UnknownFilters), strings.Join(FilterKeys(), ", "))
+	}
 	if w := q.Attribution.WindowHours; w != nil {
 		o.window = time.Duration(*w * float64(time.Hour))
 	}
@@ -216,8 +238,20 @@ func (e *Engine) options(r Request) (options, error) {
 	if o.model == "" {
 		o.model = "last_touch"
 	}
+	if a := q.Attribution.Anchor; a != "" {
+		o.anchor = a
+	}
+	if o.anchor == "" {
+		o.anchor = models.AnchorCreated
+	}
 	if b := q.Attribution.DateBasis; b != "" {
 		o.dateBasis = b
+	}
+	if c := q.SLAClock; c != "" {
+		o.slaClock = c
+	}
+	if o.slaClock == models.SLAClockBusiness && e.clock == nil {
+		return o, queryErr("slaClock business counts business hours, which this data source does not have: set businessHours (the team's opening hours) in the data source settings, or use slaClock calendar")
 	}
 	if !r.To.After(r.From) {
 		return o, queryErr("the time range is empty: its end (%s) must be after its start (%s)",
@@ -245,6 +279,17 @@ func (e *Engine) options(r Request) (options, error) {
 				}
 			}
 		}
+		if c.dim == "handled_by" {
+			for _, v := range c.values {
+				if !slices.Contains(handledByNames[:], v) {
+					where := "filters.handledBy"
+					if c.text != "" {
+						where = "the ad hoc filter " + c.text
+					}
+					return o, queryErr("unknown value %q in %s: use %s", v, where, strings.Join(handledByNames[:], ", "))
+				}
+			}
+		}
 	}
 	return o, nil
 }
@@ -263,6 +308,9 @@ func (e *Engine) plan(ctx context.Context, r Request) ([]*Metric, options, error
 		}
 		if slices.Contains(metrics, m) {
 			return nil, o, queryErr("metric %q is asked for twice", key)
+		}
+		if m.business && e.clock == nil {
+			return nil, o, queryErr("metric %s counts business hours, which this data source does not have: set businessHours (the team's opening hours) in the data source settings", key)
 		}
 		metrics = append(metrics, m)
 	}
@@ -315,4 +363,23 @@ func dimensionKeys() string {
 		keys[i] = d.Key
 	}
 	return strings.Join(keys, ", ")
+}
+
+// FilterKeys lists the keys of a query's filters, from the dimension table.
+func FilterKeys() []string {
+	var keys []string
+	for _, d := range Dimensions {
+		if d.Filter != "" {
+			keys = append(keys, d.Filter)
+		}
+	}
+	return keys
+}
+
+func quotedList(keys []string) string {
+	q := make([]string, len(keys))
+	for i, k := range keys {
+		q[i] = fmt.Sprintf("%q", k)
+	}
+	return strings.Join(q, ", ")
 }

@@ -19,8 +19,9 @@ type Result struct {
 	Times    []time.Time // bucket starts, nil without time
 	Dims     []string    // group-by dimensions besides time, in query order
 	Groups   []Group
-	Compare  string // none, previous_period, previous_year
-	Notices  []string
+	Compare  string   // none, previous_period, previous_year
+	Notices  []string // warnings: what the user should act on
+	Info     []string // what explains the numbers without being a fault
 	Executed string
 }
 
@@ -80,7 +81,7 @@ func (e *Engine) Metrics(ctx context.Context, r Request) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Metrics: metrics, Currency: e.settings.Currency, Compare: r.Query.Compare,
-		Notices: append(slices.Clone(r.Query.Notices), o.notices...)}
+		Notices: slices.Clone(o.notices), Info: append(slices.Clone(r.Query.Notices), o.info...)}
 	byTime := slices.Contains(r.Query.GroupBy, "time")
 	for _, g := range r.Query.GroupBy {
 		if g != "time" {
@@ -94,6 +95,9 @@ func (e *Engine) Metrics(ctx context.Context, r Request) (*Result, error) {
 	if byTime {
 		res.Interval = o.interval
 		res.Times = cur.buckets.times
+		if n := cur.buckets.partialNotice(o.interval, r.From, r.To, o.loc); n != "" {
+			res.Info = append(res.Info, n)
+		}
 	}
 	res.Groups = cur.groups()
 	res.capSeries() // limits.go: at most MaxSeries groups, with a notice
@@ -144,9 +148,9 @@ func executed(r Request, o options, reads []string) string {
 	for _, c := range o.adhoc {
 		filters += "; ad hoc filter " + c.text
 	}
-	return fmt.Sprintf("metrics %s grouped by [%s] over %s in %s (%s buckets); attribution %s, window %s, date basis %s%s; read: %s",
+	return fmt.Sprintf("metrics %s grouped by [%s] over %s in %s (%s buckets); attribution %s, window %s, anchor %s, date basis %s%s; read: %s",
 		strings.Join(r.Query.Metrics, ", "), strings.Join(r.Query.GroupBy, ", "), span(r.From, r.To), o.loc,
-		o.interval, o.model, o.window, o.dateBasis, filters, strings.Join(reads, "; "))
+		o.interval, o.model, o.window, o.anchor, o.dateBasis, filters, strings.Join(reads, "; "))
 }
 
 // needsOf is what the metrics read, given the dimensions they are sliced and filtered by.
@@ -170,6 +174,7 @@ func needsOf(metrics []*Metric, dims []string, o options, csatCredit string) nee
 			switch p.facts {
 			case factTicket, factPair, factSurvey:
 				n.ticketSegments = n.ticketSegments || sliced["segment"]
+				n.messagesAll = n.messagesAll || sliced["handled_by"]
 			case factOrder, factLine:
 				n.orderHistory = true
 			}

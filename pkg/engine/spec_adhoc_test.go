@@ -126,19 +126,24 @@ func TestAdhocNotApplicableIsANotice(t *testing.T) {
 	)
 	res := h.metrics(`{"metrics": ["revenue"], "adhocFilters": [{"key": "agent", "operator": "=", "value": "alice"}]}`, mar10, mar11)
 	h.exact(125.5, h.value(res, "revenue"), "revenue is not filtered by agent")
-	require.Len(t, res.Notices, 1)
-	require.Contains(t, res.Notices[0], "the ad hoc filter agent = alice was not applied to this query: metric revenue cannot be filtered by agent")
+	// Expected on a dashboard-wide filter: an info notice, not a warning.
+	require.Empty(t, res.Notices)
+	require.Len(t, res.Info, 1)
+	require.Contains(t, res.Info[0], "the ad hoc filter agent = alice was not applied to this query: metric revenue cannot be filtered by agent")
 
 	tab, err := h.engine(h.now).LiveFeed(ctx, h.request(`{"queryType": "live_feed", "adhocFilters": [{"key": "agent", "operator": "=", "value": "alice"}]}`, mar10, mar11))
 	require.NoError(t, err)
-	require.Equal(t, []string{"the ad hoc filter agent = alice was not applied to this query: a live_feed query cannot be filtered"}, tab.Notices)
+	require.Empty(t, tab.Notices)
+	require.Equal(t, []string{"the ad hoc filter agent = alice was not applied to this query: a live_feed query cannot be filtered"}, tab.Info)
 }
 
 func TestAdhocUnknownKeyIsAnError(t *testing.T) {
 	h := adhocHand(t)
 	err := h.metricsErr(`{"metrics": ["tickets"], "adhocFilters": [{"key": "agnt", "operator": "=", "value": "alice"}]}`, mar10, mar11)
-	require.ErrorContains(t, err, `unknown ad hoc filter key "agnt": use one of agent, channel, project, topic, tag, priority`)
+	// Worded as an unknown key of filters is, listing the dimension keys (from the dimension table).
+	require.ErrorContains(t, err, `unknown ad hoc filter key "agnt": this data source filters by agent, channel, project, topic, tag, priority`)
 	require.ErrorContains(t, err, "customer_type")
+	require.ErrorContains(t, err, "handled_by")
 	err = h.metricsErr(`{"metrics": ["tickets"], "adhocFilters": [{"key": "time", "operator": "=", "value": "x"}]}`, mar10, mar11)
 	require.ErrorContains(t, err, `unknown ad hoc filter key "time"`)
 	err = h.metricsErr(`{"metrics": ["tickets"], "adhocFilters": [{"key": "segment", "operator": "!=", "value": "vips"}]}`, mar10, mar11)
@@ -158,4 +163,72 @@ func TestAdhocEmptyTimeSeriesIsNoData(t *testing.T) {
 	res = h.metrics(`{"metrics": ["tickets"], "groupBy": ["time"], "interval": "day", "adhocFilters": [{"key": "agent", "operator": "=", "value": "nobody"}]}`, mar10, "2026-03-12T00:00:00Z")
 	require.Equal(t, []float64{0, 0}, hFloats(h.series(res, "tickets")))
 	require.Len(t, frames.Metrics("A", res).Fields, 2)
+}
+
+// Ad hoc filters on handled_by (key handled_by or handledBy), with the population rule: a value they
+// exclude is not a row, whatever the metrics. handledFixture (spec_handled_test.go), March: H1 and H6
+// automated, H2 mixed, H3 and H7 (created in February) human, H4 and H5 unanswered.
+func TestAdhocHandledBy(t *testing.T) {
+	h := newHand(t, nil)
+	handledFixture(h)
+
+	res := h.metrics(`{"metrics": ["tickets"], "groupBy": ["handled_by"], "adhocFilters": [{"key": "handled_by", "operator": "!=", "value": "unanswered"}]}`, mar1, apr1)
+	require.Equal(t, [][]string{{"automated"}, {"human"}, {"mixed"}}, hGroupLabels(res))
+	h.approx(2, h.value(res, "tickets", "automated"), "H1, H6")
+	h.approx(1, h.value(res, "tickets", "human"), "H3")
+	h.approx(1, h.value(res, "tickets", "mixed"), "H2")
+	require.Empty(t, res.Notices)
+	require.Empty(t, res.Info)
+
+	// The attribution metrics' population is the range's tickets that pass the filters: without the
+	// excluded values, and with 0 where nothing converted. automated: O1 100.00 + O6 10.00; human: O4 50.00.
+	res = h.metrics(`{"metrics": ["attributed_revenue"], "groupBy": ["handled_by"], "adhocFilters": [{"key": "handledBy", "operator": "!=|", "values": ["mixed", "unanswered"]}]}`, mar1, apr1)
+	require.Equal(t, [][]string{{"automated"}, {"human"}}, hGroupLabels(res))
+	h.exact(110, h.value(res, "attributed_revenue", "automated"), "H1, H6")
+	h.exact(50, h.value(res, "attributed_revenue", "human"), "H3")
+	res = h.metrics(`{"metrics": ["attributed_revenue"], "groupBy": ["handled_by"], "adhocFilters": [{"key": "handled_by", "operator": "=", "value": "unanswered"}]}`, mar1, apr1)
+	require.Equal(t, [][]string{{"unanswered"}}, hGroupLabels(res))
+	h.exact(0, h.value(res, "attributed_revenue", "unanswered"), "H4, H5 converted nothing")
+
+	// ANDed with filters.handledBy: automated or human, not automated.
+	res = h.metrics(`{"metrics": ["tickets"], "filters": {"handledBy": ["automated", "human"]}, "adhocFilters": [{"key": "handled_by", "operator": "!=", "value": "automated"}]}`, mar1, apr1)
+	h.approx(1, h.value(res, "tickets"), "H3")
+
+	// A value handled_by never has is an error naming the valid ones, as in filters.handledBy.
+	err := h.metricsErr(`{"metrics": ["tickets"], "adhocFilters": [{"key": "handled_by", "operator": "=", "value": "bots"}]}`, mar1, apr1)
+	require.ErrorContains(t, err, `unknown value "bots" in the ad hoc filter handled_by = bots: use automated, human, mixed, unanswered`)
+
+	// The drill-down on each basis: closed in March and human is H3 and H7 (created in February);
+	// answered in March and not human is H4, H2, H1 (H3 and H7 are human).
+	tab, err := h.engine(h.now).Tickets(ctx, h.request(`{"queryType": "tickets", "basis": "closed", "adhocFilters": [{"key": "handled_by", "operator": "=", "value": "human"}]}`, mar1, apr1))
+	require.NoError(t, err)
+	require.Equal(t, []string{"H3", "H7"}, h.column(tab, "id"))
+	tab, err = h.engine(h.now).Tickets(ctx, h.request(`{"queryType": "tickets", "basis": "responded", "adhocFilters": [{"key": "handledBy", "operator": "!=", "value": "human"}]}`, mar1, apr1))
+	require.NoError(t, err)
+	require.Equal(t, []string{"H4", "H2", "H1"}, h.column(tab, "id"))
+}
+
+// The population rule with an excluding ad hoc filter on the grouped dimension: an attribution metric
+// by agent has a row, 0, for every agent of the range's tickets but the excluded one.
+func TestAdhocExcludedValueIsNoGroup(t *testing.T) {
+	h := adhocHand(t)
+	res := h.metrics(`{"metrics": ["converted_tickets"], "groupBy": ["agent"], "adhocFilters": [{"key": "agent", "operator": "!=", "value": "alice"}]}`, mar10, mar11)
+	require.Equal(t, [][]string{{"(open)"}, {"bob"}, {"carol"}}, hGroupLabels(res))
+	h.approx(0, h.value(res, "converted_tickets", "bob"), "no order")
+}
+
+// Ad hoc filters beside an unset dashboard variable: the variable's one info notice stays (the filter
+// it held is dropped), and the ad hoc filters still apply.
+func TestAdhocWithUnsetVariable(t *testing.T) {
+	h := adhocHand(t)
+	res := h.metrics(`{"metrics": ["tickets"], "filters": {"agents": ["$agent"]}, "adhocFilters": [{"key": "channel", "operator": "=", "value": "chat"}]}`, mar10, mar11)
+	h.approx(2, h.value(res, "tickets"), "every agent, chat: T1, T3")
+	require.Empty(t, res.Notices)
+	require.Equal(t, []string{"Filter agents ($agent) is a dashboard variable that was not set (public or embedded dashboard, or alert rule): showing all agents."}, res.Info)
+
+	res = h.metrics(`{"metrics": ["tickets", "revenue"], "filters": {"agents": ["$agent"]}, "adhocFilters": [{"key": "agent", "operator": "!=", "value": "bob"}]}`, mar10, mar11)
+	require.Empty(t, res.Notices)
+	require.Len(t, res.Info, 2, "%q", res.Info)
+	require.Contains(t, res.Info[0], "Filter agents ($agent)")
+	require.Contains(t, res.Info[1], "the ad hoc filter agent != bob was not applied to this query: metric revenue cannot be filtered by agent")
 }

@@ -73,6 +73,7 @@ func Metrics(refID string, r *engine.Result) *data.Frame {
 	}
 	frame.Meta = meta
 	addNotices(frame, r.Notices)
+	AddInfo(frame, r.Info)
 	return frame
 }
 
@@ -156,11 +157,23 @@ func Table(refID string, t *engine.Table, currency string) *data.Frame {
 	}
 	frame.Meta = &data.FrameMeta{Type: data.FrameTypeTable, TypeVersion: data.FrameTypeVersion{0, 1}, ExecutedQueryString: t.Executed}
 	addNotices(frame, t.Notices)
+	AddInfo(frame, t.Info)
 	return frame
 }
 
+// addNotices adds what the user should act on (rows left out, a cut list): warnings, which Grafana
+// shows as a warning triangle in the panel header.
 func addNotices(frame *data.Frame, notices []string) {
 	for _, n := range notices {
 		frame.AppendNotices(data.Notice{Severity: data.NoticeSeverityWarning, Text: n})
+	}
+}
+
+// AddInfo adds what explains the numbers without being a fault (an unset dashboard variable in a
+// public dashboard, a partial first bucket): info notices, which Grafana shows as a plain icon
+// with the text in its tooltip and in the panel inspector, not as a warning.
+func AddInfo(frame *data.Frame, notices []string) {
+	for _, n := range notices {
+		frame.AppendNotices(data.Notice{Severity: data.NoticeSeverityInfo, Text: n})
 	}
 }

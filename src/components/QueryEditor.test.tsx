@@ -1,5 +1,5 @@
 import React from 'react';
-import { render, screen, waitFor } from '@testing-library/react';
+import { cleanup, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
 import { DataSource } from '../datasource';
@@ -147,6 +147,7 @@ describe('QueryEditor', () => {
     const fields: Array<[string, number, number]> = [
       ['sa-attribution-window', FIELD_WIDTHS.attributionWindow, 16],
       ['sa-attribution-model', FIELD_WIDTHS.attributionModel, 48],
+      ['sa-attribution-anchor', FIELD_WIDTHS.attributionAnchor, 48],
       ['sa-attribution-date-basis', FIELD_WIDTHS.attributionDateBasis, 48],
     ];
     for (const [id, width, chrome] of fields) {
@@ -158,6 +159,8 @@ describe('QueryEditor', () => {
     // The longest placeholders the data source settings can produce.
     expect(FIELD_WIDTHS.attributionWindow * 8).toBeGreaterThanOrEqual(needed('8784 h (data source)', 16));
     expect(FIELD_WIDTHS.attributionModel * 8).toBeGreaterThanOrEqual(needed('First touch (data source)', 48));
+    expect(FIELD_WIDTHS.attributionAnchor * 8).toBeGreaterThanOrEqual(needed('Created (data source)', 48));
+    expect(FIELD_WIDTHS.slaClock * 8).toBeGreaterThanOrEqual(needed('Business hours (data source)', 48));
     expect(screen.getByPlaceholderText('Last touch (data source)')).toBeInTheDocument();
     expect(screen.getByPlaceholderText('Ticket (default)')).toBeInTheDocument();
   });
@@ -182,10 +185,18 @@ describe('QueryEditor', () => {
   });
 
   it('offers every dimension when no metric is chosen', async () => {
-    setup({ metrics: [] });
-    await waitFor(() => expect(screen.getByText('Metrics')).toBeInTheDocument());
-    await screen.findByPlaceholderText('Choose metrics');
-    await waitFor(async () => expect(await openOptions('sa-group-by')).toHaveLength(CATALOG.dimensions.length + 1));
+    // The list is virtualised: make it tall enough to render every option (the dimensions and $agent).
+    comboboxTestSetup(400);
+    try {
+      setup({ metrics: [] });
+      await waitFor(() => expect(screen.getByText('Metrics')).toBeInTheDocument());
+      await screen.findByPlaceholderText('Choose metrics');
+      await waitFor(async () =>
+        expect(await openOptions('sa-group-by')).toEqual([...CATALOG.dimensions.map((d) => d.displayName), '$agent'])
+      );
+    } finally {
+      comboboxTestSetup();
+    }
   });
 
   it('sets the group-by, keeping at most two dimensions', async () => {
@@ -225,6 +236,26 @@ describe('QueryEditor', () => {
     expect(window).toHaveAttribute('id', 'sa-attribution-window');
     expect(document.getElementById('sa-attribution-model')).not.toBeNull();
     expect(document.getElementById('sa-attribution-date-basis')).not.toBeNull();
+    expect(document.getElementById('sa-attribution-anchor')).toHaveAttribute('placeholder', 'Created (data source)');
+  });
+
+  it('edits the attribution model (linear) and anchor (closed), keeping the other overrides', async () => {
+    const { last, onRunQuery } = setup({ metrics: ['attributed_revenue'], attribution: { windowHours: 24 } });
+    await screen.findByPlaceholderText('48 h (data source)');
+    expect(await openOptions('sa-attribution-model')).toEqual([
+      expect.stringContaining('Last touch'),
+      expect.stringContaining('First touch'),
+      expect.stringContaining('Linear'),
+    ]);
+    await user.click(option(/^Linear/));
+    expect(last().attribution).toEqual({ windowHours: 24, model: 'linear' });
+    expect(await openOptions('sa-attribution-anchor')).toEqual([
+      expect.stringContaining('Created'),
+      expect.stringContaining('Closed'),
+    ]);
+    await user.click(option(/^Closed/));
+    expect(last().attribution).toEqual({ windowHours: 24, anchor: 'closed' });
+    expect(onRunQuery).toHaveBeenCalledTimes(2); // one run per pick
   });
 
   it('hides attribution overrides for other metrics', async () => {
@@ -247,5 +278,30 @@ describe('QueryEditor', () => {
     expect(labels).toHaveLength(CATALOG.dimensions.length - 1);
     await user.click(option(/Channel/));
     expect(last().dimension).toBe('channel');
+  });
+
+  it('offers the handled_by filter for metrics that support it', async () => {
+    const { last } = setup({ metrics: ['tickets'] });
+    await screen.findByText('Handled by');
+    expect(document.querySelector('label[for="sa-filter-handledBy"]')).not.toBeNull();
+    await openOptions('sa-filter-handledBy');
+    await user.click(option('alice'));
+    expect(last().filters).toEqual({ handledBy: ['alice'] });
+  });
+
+  it('overrides the SLA clock for the SLA rate only, with the data source clock as placeholder', async () => {
+    const sla = setup({ metrics: ['first_response_sla_rate'] });
+    const clock = await screen.findByPlaceholderText('Calendar (data source)');
+    expect(clock).toHaveAttribute('id', 'sa-sla-clock');
+    expect(document.querySelector('label[for="sa-sla-clock"]')).not.toBeNull();
+    await openOptions('sa-sla-clock');
+    await user.click(option(/Business hours/));
+    expect(sla.last().slaClock).toBe('business');
+    expect(sla.onRunQuery).toHaveBeenCalledTimes(1);
+    cleanup();
+
+    setup({ metrics: ['tickets'] });
+    await screen.findByText('Tickets');
+    expect(document.getElementById('sa-sla-clock')).toBeNull();
   });
 });

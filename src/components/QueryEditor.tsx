@@ -25,6 +25,7 @@ import {
 } from '../catalog';
 import { DataSource } from '../datasource';
 import {
+  AttributionAnchor,
   AttributionModel,
   Catalog,
   Compare,
@@ -36,6 +37,7 @@ import {
   SAAttribution,
   SAOptions,
   SAQuery,
+  SLAClock,
   SortBy,
   TicketOnly,
   TicketSort,
@@ -51,13 +53,16 @@ const MAX_GROUP_BY = 2;
 
 /**
  * Field widths (in Grafana's 8 px units), wide enough for their longest placeholder: the data source's
- * settings shown as "72 h (data source)" or "First touch (data source)" must not be cut off.
+ * settings shown as "72 h (data source)", "First touch (data source)" or "Business hours (data source)" must
+ * not be cut off.
  */
 export const FIELD_WIDTHS = {
   number: 16,
   attributionWindow: 22,
   attributionModel: 28,
+  attributionAnchor: 25,
   attributionDateBasis: 20,
+  slaClock: 31,
   queryType: 30,
   dimension: 30,
 } as const;
@@ -99,8 +104,35 @@ const TICKET_ONLY: Array<SelectableValue<TicketOnly>> = [
 ];
 
 const MODELS = [
-  { value: 'last_touch' as const, label: 'Last touch' },
-  { value: 'first_touch' as const, label: 'First touch' },
+  { value: 'last_touch' as const, label: 'Last touch', description: 'The latest matching ticket gets the whole order' },
+  {
+    value: 'first_touch' as const,
+    label: 'First touch',
+    description: 'The earliest matching ticket gets the whole order',
+  },
+  {
+    value: 'linear' as const,
+    label: 'Linear',
+    description: 'Every matching ticket gets an equal share of the order, to the cent',
+  },
+];
+
+const ANCHORS = [
+  { value: 'created' as const, label: 'Created', description: 'The window starts when the ticket is created' },
+  {
+    value: 'closed' as const,
+    label: 'Closed',
+    description: 'From creation to the close + window; an open ticket matches orders until now',
+  },
+];
+
+const SLA_CLOCKS = [
+  { value: 'calendar' as const, label: 'Calendar', description: 'SLA targets count every second' },
+  {
+    value: 'business' as const,
+    label: 'Business hours',
+    description: "SLA targets count only the team's opening hours",
+  },
 ];
 
 const DATE_BASES = [
@@ -435,6 +467,24 @@ function MetricsFields({
           onChange={(compare) => changeAndRun({ compare })}
         />
       </InlineField>
+      {(query.metrics ?? []).includes('first_response_sla_rate') && (
+        <InlineField
+          label="SLA clock"
+          labelWidth={LABEL_WIDTH}
+          htmlFor="sa-sla-clock"
+          tooltip="What the first-response SLA targets count; business hours needs the data source's opening hours"
+        >
+          <Combobox<SLAClock>
+            id="sa-sla-clock"
+            width={FIELD_WIDTHS.slaClock}
+            isClearable
+            placeholder={`${SLA_CLOCKS.find((c) => c.value === (attributionDefaults.slaClock ?? 'calendar'))?.label} (data source)`}
+            options={SLA_CLOCKS}
+            value={query.slaClock ?? null}
+            onChange={(o) => changeAndRun({ slaClock: o?.value })}
+          />
+        </InlineField>
+      )}
       {usesAttribution(catalog, query.metrics) && (
         <AttributionFields
           value={query.attribution}
@@ -468,6 +518,7 @@ function AttributionFields({ value, defaults, onChange, onCommit }: AttributionP
     onChange(next, run);
   };
   const defaultModel = MODELS.find((m) => m.value === (defaults.attributionModel ?? 'last_touch'))?.label;
+  const defaultAnchor = ANCHORS.find((a) => a.value === (defaults.attributionAnchor ?? 'created'))?.label;
 
   return (
     <InlineFieldRow>
@@ -490,6 +541,21 @@ function AttributionFields({ value, defaults, onChange, onCommit }: AttributionP
           options={MODELS}
           value={current.model ?? null}
           onChange={(o) => set({ model: o?.value }, true)}
+        />
+      </InlineField>
+      <InlineField
+        label="Anchor"
+        htmlFor="sa-attribution-anchor"
+        tooltip="Where the window runs from: the ticket's creation, or its whole conversation until it closed"
+      >
+        <Combobox<AttributionAnchor>
+          id="sa-attribution-anchor"
+          width={FIELD_WIDTHS.attributionAnchor}
+          isClearable
+          placeholder={`${defaultAnchor} (data source)`}
+          options={ANCHORS}
+          value={current.anchor ?? null}
+          onChange={(o) => set({ anchor: o?.value }, true)}
         />
       </InlineField>
       <InlineField
