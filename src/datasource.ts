@@ -1,10 +1,14 @@
 import {
+  AdHocVariableFilter,
   CoreApp,
   DataQueryRequest,
   DataQueryResponse,
+  DataSourceGetTagKeysOptions,
+  DataSourceGetTagValuesOptions,
   DataSourceInstanceSettings,
   getDefaultTimeRange,
   LiveChannelScope,
+  MetricFindValue,
   ScopedVars,
   StreamingFrameAction,
   TimeRange,
@@ -19,6 +23,7 @@ import {
   DEFAULT_QUERY,
   FilterKey,
   QUERY_DEFAULTS,
+  SAAdhocFilter,
   SAAttribution,
   SAFilters,
   SAOptions,
@@ -52,7 +57,13 @@ export class DataSource extends DataSourceWithBackend<SAQuery, SAOptions> {
     return type !== 'metrics' || (query.metrics?.length ?? 0) > 0;
   }
 
-  applyTemplateVariables(query: SAQuery, scopedVars: ScopedVars): SAQuery {
+  /**
+   * Interpolates template variables, and copies the dashboard's ad hoc filters (Grafana passes them as
+   * filters) into the query as adhocFilters: the backend applies them, ANDed with the query's own
+   * filters, and reports in a notice any it cannot apply. Queries run without a browser (alert rules,
+   * the API) apply the adhocFilters their JSON carries in the same way.
+   */
+  applyTemplateVariables(query: SAQuery, scopedVars: ScopedVars, filters?: AdHocVariableFilter[]): SAQuery {
     const srv = getTemplateSrv();
     const out: SAQuery = {
       ...query,
@@ -81,7 +92,23 @@ export class DataSource extends DataSourceWithBackend<SAQuery, SAOptions> {
         dateBasis: interpolateString(srv, dateBasis, scopedVars) as SAAttribution['dateBasis'],
       };
     }
+    const adhoc = (filters ?? []).map(toAdhocFilter);
+    if (adhoc.length > 0 && out.queryType !== 'variable') {
+      out.adhocFilters = [...(query.adhocFilters ?? []), ...adhoc];
+    }
     return out;
+  }
+
+  /** Ad hoc filter keys: the dimensions a query can be filtered by, from the catalog. */
+  async getTagKeys(_options?: DataSourceGetTagKeysOptions<SAQuery>): Promise<MetricFindValue[]> {
+    const catalog = await this.getCatalog();
+    return catalog.dimensions.filter((d) => d.filter).map((d) => ({ text: d.displayName, value: d.key }));
+  }
+
+  /** Ad hoc filter values: the dimension's values in the dashboard's range, as a variable query lists them. */
+  async getTagValues(options: DataSourceGetTagValuesOptions<SAQuery>): Promise<MetricFindValue[]> {
+    const values = await this.getDimensionValues(options.key, options.timeRange);
+    return values.map((v) => ({ text: v, value: v }));
   }
 
   /** Sends the dashboard's time zone with every query, so buckets are days of the viewer's report zone. */
@@ -150,6 +177,15 @@ export class DataSource extends DataSourceWithBackend<SAQuery, SAOptions> {
     const field = response.data.length > 0 ? toDataFrame(response.data[0]).fields[0] : undefined;
     return field ? Array.from(field.values, (v) => String(v)) : [];
   }
+}
+
+/** The fields of an ad hoc filter the backend reads (Grafana's filter also has origin, keyLabel, ...). */
+function toAdhocFilter(f: AdHocVariableFilter): SAAdhocFilter {
+  const out: SAAdhocFilter = { key: f.key, operator: f.operator, value: f.value };
+  if (f.values && f.values.length > 0) {
+    out.values = f.values;
+  }
+  return out;
 }
 
 /** Maps Grafana's dashboard time zone to an IANA name; undefined lets the backend use the data source's. */

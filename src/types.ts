@@ -62,6 +62,16 @@ export interface SAQuery extends DataQuery {
   dimension?: string;
   /** Overrides the data source's slaClock for first_response_sla_rate. */
   slaClock?: SLAClock;
+  /** The dashboard's ad hoc filters, set by applyTemplateVariables; the backend ANDs them with filters. */
+  adhocFilters?: SAAdhocFilter[];
+}
+
+/** One ad hoc filter as sent to the backend: key is a dimension key; values for =| and !=|. */
+export interface SAAdhocFilter {
+  key: string;
+  operator: string;
+  value: string;
+  values?: string[];
 }
 
 export const DEFAULT_QUERY: Partial<SAQuery> = {

@@ -118,6 +118,7 @@ type bfQuery struct {
 	Metrics  []string
 	GroupBy  []string
 	Filters  map[string][]string // dimension key -> accepted values
+	Excluded map[string][]string // dimension key -> excluded values (ad hoc filters !=|)
 	Window   time.Duration
 	Model    string // last_touch | first_touch | linear
 	Anchor   string // created | closed
@@ -487,6 +488,14 @@ func (c bfCell) selects(q bfQuery, dims map[string][]string) bool {
 		}
 		if !ok {
 			return false
+		}
+	}
+	// An excluding ad hoc filter leaves the item out when any of its values is excluded.
+	for key, excluded := range q.Excluded {
+		for _, v := range dims[key] {
+			if slices.Contains(excluded, v) {
+				return false
+			}
 		}
 	}
 	for key, label := range c.labels {

@@ -555,6 +555,13 @@ func bfRandomQuery(rng *rand.Rand, universe map[string][]string) bfQuery {
 		q.Defaults, q.Window, q.Basis, q.Loc = true, 72*time.Hour, "ticket", time.UTC
 	}
 	q.SLAClock = bfPick(rng, []string{"", "calendar", "business"})
+	// Drawn last, so that the queries above are those of the seeds before ad hoc filters existed.
+	if bfChance(rng, 25) { // an excluding ad hoc filter, maybe on a key the query also filters by
+		key := bfPick(rng, dims)
+		if values := universe[key]; len(values) > 0 {
+			q.Excluded = map[string][]string{key: {bfPick(rng, values)}}
+		}
+	}
 	return q
 }
 
@@ -590,6 +597,13 @@ func (q bfQuery) json(queryType string) string {
 	}
 	query := map[string]any{"queryType": queryType, "metrics": q.Metrics, "groupBy": q.GroupBy,
 		"interval": q.Interval, "filters": filters, "limit": q.Limit}
+	var adhoc []map[string]any
+	for k, v := range q.Excluded {
+		adhoc = append(adhoc, map[string]any{"key": k, "operator": "!=|", "value": "", "values": v})
+	}
+	if adhoc != nil {
+		query["adhocFilters"] = adhoc
+	}
 	if q.SLAClock != "" {
 		query["slaClock"] = q.SLAClock
 	}
@@ -772,6 +786,13 @@ func bfCheckTickets(t *testing.T, eng *engine.Engine, ref *bfRef, q bfQuery, nam
 			delete(q.Filters, k)
 		}
 	}
+	excluded := map[string][]string{}
+	for k, v := range q.Excluded {
+		if slices.Contains(bfTicketDims, k) {
+			excluded[k] = v
+		}
+	}
+	q.Excluded = excluded
 	q.Basis = "ticket"
 	tab, err := eng.Tickets(ctx, engine.Request{Query: parse(t, q.json("tickets")), From: q.From, To: q.To})
 	desc := fmt.Sprintf("%s: tickets drill-down, range [%s, %s) query %s", name, q.From.UTC().Format(time.RFC3339),

@@ -42,28 +42,38 @@ func (e *Engine) tableOptions(ctx context.Context, r Request, dims []string, kin
 			return o, queryErr("a %s query cannot be filtered by %s (filters.%s): it supports %s", kind, dim, d.Filter, strings.Join(dims, ", "))
 		}
 	}
+	o.keepAdhoc(func(dim string) string {
+		switch {
+		case slices.Contains(dims, dim):
+			return ""
+		case len(dims) == 0:
+			return fmt.Sprintf("a %s query cannot be filtered", kind)
+		}
+		return fmt.Sprintf("a %s query cannot be filtered by %s (it supports %s)", kind, dim, strings.Join(dims, ", "))
+	})
 	return o, nil
 }
 
 // rowFilter keeps the rows of kind f that pass every filter of o.
 func (d *dataset) rowFilter(f factKind, o options) func(i int) bool {
 	type check struct {
-		r   resolver
-		set map[int32]bool
+		r       resolver
+		set     map[int32]bool
+		exclude bool
 	}
 	var checks []check
-	for dim, values := range o.filters {
+	for _, c := range o.conditions() {
 		in := newInterner()
 		set := map[int32]bool{}
-		for _, v := range values {
+		for _, v := range c.values {
 			set[in.id(v)] = true
 		}
-		checks = append(checks, check{d.resolve(f, dim, in), set})
+		checks = append(checks, check{d.resolve(f, c.dim, in), set, c.exclude})
 	}
 	var buf []int32
 	return func(i int) bool {
 		for _, c := range checks {
-			if !anyIn(c.r(i, buf[:0]), c.set) {
+			if anyIn(c.r(i, buf[:0]), c.set) == c.exclude {
 				return false
 			}
 		}
@@ -116,8 +126,8 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 	// Segments, scores and first responses are read for the rows shown only, unless filtering or
 	// sorting needs them for all. A queue's segments are judged for its candidates only: its tickets
 	// may be old, and segmenting every ticket would read the orders since the oldest.
-	segmentFilter := len(o.filters["segment"]) > 0
-	handledFilter := len(o.filters["handled_by"]) > 0
+	segmentFilter := o.filtered("segment")
+	handledFilter := o.filtered("handled_by")
 	n := needs{created: true, pairs: true, ticketSegments: segmentFilter && basis != ticketBasisOpen,
 		messagesCreated: only == "answered" || only == "due" || handledFilter,
 		// handled_by of tickets another basis lists (closed, responded, open) is read for them too.
@@ -127,7 +137,7 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 		n.closed = true
 	case ticketBasisResponded:
 		n.surveys = true
-		n.participants = len(o.filters["agent"]) > 0 && e.settings.CSATCredit == "participants"
+		n.participants = o.filtered("agent") && e.settings.CSATCredit == "participants"
 	case ticketBasisOpen:
 		n.openAt = r.To
 	}
@@ -162,7 +172,7 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 		keep = d.rowFilter(factTicket, withoutFilter(o, "score"))
 	}
 	var scores map[string]int16
-	allScores := (len(o.filters["score"]) > 0 && basis != ticketBasisResponded) || only == "rated" || sortBy == "lowest_csat"
+	allScores := (o.filtered("score") && basis != ticketBasisResponded) || only == "rated" || sortBy == "lowest_csat"
 	if allScores {
 		var all []int
 		for i := range t.Len() {
@@ -180,12 +190,18 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 	}
 	// The score filter and dimension of a ticket are its latest CSAT score (on the responded basis,
 	// that of its response in range, applied above).
-	scoreOK := func(i int) bool { return true }
-	if allowed := o.filters["score"]; len(allowed) > 0 && basis != ticketBasisResponded {
-		scoreOK = func(i int) bool {
-			s, ok := scores[t.ID.At(i)]
-			return ok && slices.Contains(allowed, fmt.Sprint(s))
+	var scoreConds []condition
+	if basis != ticketBasisResponded {
+		scoreConds = o.on("score")
+	}
+	scoreOK := func(i int) bool {
+		s, rated := scores[t.ID.At(i)]
+		for _, c := range scoreConds {
+			if has := rated && slices.Contains(c.values, fmt.Sprint(s)); has == c.exclude {
+				return false
+			}
 		}
+		return true
 	}
 	var rows []int
 	for i := range t.Len() {
@@ -217,7 +233,7 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 		rows = append(rows, i)
 	}
 	if segmentFilter && basis == ticketBasisOpen {
-		if rows, err = d.keepSegments(ctx, rows, o.filters["segment"]); err != nil {
+		if rows, err = d.keepSegments(ctx, rows, o.on("segment")); err != nil {
 			return nil, err
 		}
 	}
@@ -248,7 +264,7 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 		}
 		return newest(a, b)
 	}
-	tab := &Table{Name: "tickets"}
+	tab := &Table{Name: "tickets", Notices: slices.Clone(o.notices), Info: slices.Clone(o.info)}
 	if len(rows) > q.Limit {
 		tab.Notices = append(tab.Notices, fmt.Sprintf("showing the first %d of %d tickets: raise limit or narrow the filters to see the rest", q.Limit, len(rows)))
 		selectFirst(rows, q.Limit, order)
@@ -334,17 +350,22 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 	return tab, nil
 }
 
-// keepSegments keeps the rows whose segment, judged for these tickets alone, is one of segments.
-func (d *dataset) keepSegments(ctx context.Context, rows []int, segments []string) ([]int, error) {
+// keepSegments keeps the rows whose segment, judged for these tickets alone, passes every condition
+// (one of an include filter's segments, none of an exclude filter's).
+func (d *dataset) keepSegments(ctx context.Context, rows []int, conds []condition) ([]int, error) {
 	seg, err := d.segmentsOf(ctx, rows)
 	if err != nil {
 		return nil, err
 	}
 	out := rows[:0]
+rows:
 	for k, i := range rows {
-		if slices.Contains(segments, segmentNames[seg[k]]) {
-			out = append(out, i)
+		for _, c := range conds {
+			if slices.Contains(c.values, segmentNames[seg[k]]) == c.exclude {
+				continue rows
+			}
 		}
+		out = append(out, i)
 	}
 	return out, nil
 }
@@ -506,6 +527,13 @@ func withoutFilter(o options, dim string) options {
 		}
 	}
 	o.filters = f
+	var adhoc []condition
+	for _, c := range o.adhoc {
+		if c.dim != dim {
+			adhoc = append(adhoc, c)
+		}
+	}
+	o.adhoc = adhoc
 	return o
 }
 
@@ -593,7 +621,7 @@ func (e *Engine) TopProducts(ctx context.Context, r Request) (*Table, error) {
 		revShare = append(revShare, share(rev[p], totalRev))
 		qtShare = append(qtShare, share(qty[p], totalQty))
 	}
-	tab := &Table{Name: "top_products", Notices: d.notices()}
+	tab := &Table{Name: "top_products", Notices: append(slices.Clone(o.notices), d.notices()...), Info: slices.Clone(o.info)}
 	tab.Columns = []Column{
 		{"product_id", "Product id", "", nonNil(ids)},
 		{"product", "Product", "", nonNil(names)},
@@ -689,7 +717,7 @@ func (e *Engine) Retention(ctx context.Context, r Request) (*Table, error) {
 			cols[k-1] = append(cols[k-1], &v)
 		}
 	}
-	tab := &Table{Name: "retention", Notices: d.notices()}
+	tab := &Table{Name: "retention", Notices: append(slices.Clone(o.notices), d.notices()...), Info: slices.Clone(o.info)}
 	tab.Columns = []Column{
 		{"cohort", "Cohort", "", nonNil(labels)},
 		{"cohort_start", "Cohort start", "", nonNilT(starts)},
@@ -715,14 +743,17 @@ func nonNilI(v []int64) []int64 {
 
 // LiveFeed answers live_feed (SPEC 5.5): the latest cart events and orders of the range, newest first.
 func (e *Engine) LiveFeed(ctx context.Context, r Request) (*Table, error) {
-	if _, err := e.tableOptions(ctx, r, nil, "live_feed"); err != nil {
+	o, err := e.tableOptions(ctx, r, nil, "live_feed")
+	if err != nil {
 		return nil, err
 	}
 	events, err := e.orders.ReadFeed(ctx, r.From, r.To, r.Query.Limit)
 	if err != nil {
 		return nil, err
 	}
-	return FeedTable(events), nil
+	tab := FeedTable(events)
+	tab.Notices, tab.Info = o.notices, o.info
+	return tab, nil
 }
 
 // FeedTable is the frame layout of live-feed events, shared by the query and the stream.

@@ -25,6 +25,11 @@ func Metrics(refID string, r *engine.Result) *data.Frame {
 	frame.RefID = refID
 	meta := &data.FrameMeta{ExecutedQueryString: r.Executed}
 	switch {
+	case r.Times != nil && len(r.Groups) == 0:
+		// No series at all (grouped by a dimension that has no value in the range): a frame without
+		// fields, which Grafana shows as "No data", where a lone time field would draw an empty graph.
+		// Without a second dimension there is always the one series, zero-valued where nothing counted.
+		meta.Type, meta.TypeVersion = data.FrameTypeTimeSeriesWide, data.FrameTypeVersion{0, 1}
 	case r.Times != nil:
 		meta.Type, meta.TypeVersion = data.FrameTypeTimeSeriesWide, data.FrameTypeVersion{0, 1}
 		frame.Fields = append(frame.Fields, data.NewField("time", nil, r.Times))

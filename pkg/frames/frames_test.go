@@ -86,3 +86,31 @@ func TestNumericFrames(t *testing.T) {
 	assert.Equal(t, "s", long.Fields[2].Config.Unit)
 	golden(t, "numeric_long", long)
 }
+
+// A time series without any series (grouped by agent, no agent in range) has no fields at all, so that
+// Grafana shows "No data" rather than an empty graph over a lone time field; its notices stay.
+func TestTimeSeriesWithoutSeries(t *testing.T) {
+	res := &engine.Result{
+		Metrics:  []*engine.Metric{metric(t, "tickets")},
+		Currency: "USD",
+		Interval: "day",
+		Times:    []time.Time{time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC)},
+		Dims:     []string{"agent"},
+		Compare:  "none",
+		Notices:  []string{"a notice"},
+		Executed: "metrics tickets",
+	}
+	fr := frames.Metrics("A", res)
+	assert.Empty(t, fr.Fields)
+	assert.Equal(t, data.FrameTypeTimeSeriesWide, fr.Meta.Type)
+	assert.Equal(t, "metrics tickets", fr.Meta.ExecutedQueryString)
+	require.Len(t, fr.Meta.Notices, 1)
+	assert.Equal(t, "a notice", fr.Meta.Notices[0].Text)
+
+	// With the one series of a time series without a second dimension, the frame keeps its fields.
+	res.Dims = nil
+	res.Groups = []engine.Group{{Values: [][]*float64{{f(0), f(0)}}}}
+	fr = frames.Metrics("A", res)
+	require.Len(t, fr.Fields, 2)
+	assert.Equal(t, "time", fr.Fields[0].Name)
+}

@@ -79,6 +79,57 @@ func (f *Filters) lists() map[string]*[]string {
 	}
 }
 
+// AdhocFilter is one ad hoc filter of the dashboard (Grafana's AdHocVariableFilter), which the
+// frontend copies into every query of the dashboard. Key is a dimension key (agent) or its filters key
+// (agents); Values holds the values of the multi-value operators =| and !=|.
+type AdhocFilter struct {
+	Key      string   `json:"key"`
+	Operator string   `json:"operator"`
+	Value    string   `json:"value"`
+	Values   []string `json:"values,omitempty"`
+}
+
+// Ad hoc filter operators the engine applies: equals and not equals, one value or several.
+const (
+	AdhocEquals       = "="
+	AdhocNotEquals    = "!="
+	AdhocOneOf        = "=|"
+	AdhocNoneOf       = "!=|"
+	adhocOperatorList = "=, !=, =| (one of) and !=| (none of)"
+)
+
+// Exclude reports whether the filter leaves out the rows having one of its values (!=, !=|), and
+// values are its values; ok is false for an operator the engine does not apply.
+func (f AdhocFilter) Exclude() (exclude bool, values []string, ok bool) {
+	switch f.Operator {
+	case AdhocEquals, AdhocNotEquals:
+		values = []string{f.Value}
+	case AdhocOneOf, AdhocNoneOf:
+		values = f.Values
+		if len(values) == 0 && f.Value != "" {
+			values = []string{f.Value}
+		}
+	default:
+		return false, nil, false
+	}
+	return f.Operator == AdhocNotEquals || f.Operator == AdhocNoneOf, values, true
+}
+
+// String is the filter as Grafana shows it: agent != alice, tag =| refund, vip.
+func (f AdhocFilter) String() string {
+	v := f.Value
+	if (f.Operator == AdhocOneOf || f.Operator == AdhocNoneOf) && len(f.Values) > 0 {
+		v = strings.Join(f.Values, ", ")
+	}
+	return fmt.Sprintf("%s %s %s", f.Key, f.Operator, v)
+}
+
+// UnsupportedAdhocNotice is the notice of an ad hoc filter whose operator the engine does not apply.
+func UnsupportedAdhocNotice(f AdhocFilter) string {
+	return fmt.Sprintf("the ad hoc filter %s was not applied: operator %q is not supported by Support Analytics; use %s",
+		f, f.Operator, adhocOperatorList)
+}
+
 // Attribution overrides the data source's attribution settings for one query.
 type Attribution struct {
 	WindowHours *float64 `json:"windowHours,omitempty"`
@@ -106,6 +157,8 @@ type Query struct {
 	Dimension   string      `json:"dimension,omitempty"`
 	// SLAClock overrides the slaClock setting for first_response_sla_rate: calendar or business.
 	SLAClock string `json:"slaClock,omitempty"`
+	// AdhocFilters are the dashboard's ad hoc filters, ANDed with Filters (the frontend sets them).
+	AdhocFilters []AdhocFilter `json:"adhocFilters,omitempty"`
 
 	// Notices collects what parsing decided on the user's behalf (uninterpolated variables).
 	Notices []string `json:"-"`

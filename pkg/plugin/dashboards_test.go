@@ -1,6 +1,7 @@
 package plugin_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -211,6 +212,12 @@ func checkVariables(t *testing.T, d *dashboardModel) {
 	assert.False(t, ok, "a datasource variable breaks public dashboards: use the provisioned uid")
 	for _, v := range d.Templating.List {
 		if v.Name == "datasource" {
+			continue
+		}
+		if v.Type == "adhoc" {
+			// Ad hoc filters: keys and values come from the data source, which copies the filters into
+			// every query (adhocFilters) for the backend to apply.
+			assert.Equal(t, &dashDatasourceRef{shippedPluginID, dsVariable}, v.Datasource, v.Name)
 			continue
 		}
 		if v.Type == "custom" {
@@ -553,6 +560,9 @@ func TestDashboardQueriesRunOnDemoData(t *testing.T) {
 					// Over the default range and over 7 days starting mid-day, as "Last 7 days" does.
 					checkPointsInRange(ctx, t, ds, d, p, from, now)
 					checkPointsInRange(ctx, t, ds, d, p, now.Add(-7*24*time.Hour-37*time.Minute), now.Add(-37*time.Minute))
+					if d.hasAdhoc() {
+						checkPanelRunsAdhoc(ctx, t, ds, d, p, from, now, selected)
+					}
 				})
 			}
 		})
@@ -604,6 +614,58 @@ func checkPanelRunsFiltered(ctx context.Context, t *testing.T, ds backend.QueryD
 	}
 	for ref, r := range runStored(ctx, t, ds, queries).Responses {
 		assert.NoError(t, r.Error, "query %s with %v selected", ref, selected)
+	}
+}
+
+func (d *dashboardModel) hasAdhoc() bool {
+	for _, v := range d.Templating.List {
+		if v.Type == "adhoc" {
+			return true
+		}
+	}
+	return false
+}
+
+// checkPanelRunsAdhoc: with ad hoc filters set, as the frontend sends them (adhocFilters in every
+// query), the panel's queries run; a filter a query cannot apply, and an operator the plugin does not
+// apply, are notices on that query, never errors.
+func checkPanelRunsAdhoc(ctx context.Context, t *testing.T, ds backend.QueryDataHandler, d *dashboardModel, p panelModel, from, to time.Time, selected map[string]string) {
+	if p.TimeFrom != "" {
+		from = rangeOf(t, p.TimeFrom, to)
+	}
+	adhoc := []models.AdhocFilter{
+		{Key: "agent", Operator: models.AdhocNotEquals, Value: cmp.Or(selected["agent"], "alice")},
+		{Key: "channel", Operator: models.AdhocOneOf, Values: []string{cmp.Or(selected["channel"], "chat"), "email"}},
+		{Key: "topic", Operator: "=~", Value: "ship.*"},
+	}
+	var queries []backend.DataQuery
+	for _, raw := range p.Targets {
+		var q map[string]any
+		require.NoError(t, json.Unmarshal(interpolate(t, d, raw, p.Title, nil), &q))
+		q["adhocFilters"] = adhoc
+		sent, err := json.Marshal(q)
+		require.NoError(t, err)
+		queries = append(queries, storedQuery(t, sent, from, to))
+	}
+	for ref, r := range runStored(ctx, t, ds, queries).Responses {
+		if !assert.NoError(t, r.Error, "query %s with ad hoc filters", ref) {
+			continue
+		}
+		var notices []string
+		for _, f := range r.Frames {
+			if f.Meta != nil {
+				for _, n := range f.Meta.Notices {
+					notices = append(notices, n.Text)
+					switch {
+					case strings.Contains(n.Text, "was not applied to this query"): // expected on some panels
+						assert.Equal(t, data.NoticeSeverityInfo, n.Severity, "query %s: %s", ref, n.Text)
+					case strings.Contains(n.Text, "is not supported"): // the user should change it
+						assert.Equal(t, data.NoticeSeverityWarning, n.Severity, "query %s: %s", ref, n.Text)
+					}
+				}
+			}
+		}
+		assert.Contains(t, strings.Join(notices, "\n"), `the ad hoc filter topic =~ ship.* was not applied: operator "=~" is not supported`, "query %s", ref)
 	}
 }
 

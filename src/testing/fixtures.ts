@@ -148,12 +148,12 @@ export class FakeTemplateSrv implements TemplateSrv {
  * Gives elements a size: @grafana/ui's Combobox renders its options in a virtual list, which renders
  * nothing in jsdom, where every element measures 0 x 0. The numbers only need to be consistent.
  */
-export function comboboxTestSetup() {
+export function comboboxTestSetup(size = 120) {
   Object.defineProperty(Element.prototype, 'getBoundingClientRect', {
     configurable: true,
-    value: () => ({ width: 120, height: 120, top: 0, left: 0, bottom: 0, right: 0, x: 0, y: 0 }),
+    value: () => ({ width: size, height: size, top: 0, left: 0, bottom: 0, right: 0, x: 0, y: 0 }),
   });
   for (const prop of ['clientWidth', 'clientHeight', 'offsetWidth', 'offsetHeight']) {
-    Object.defineProperty(HTMLElement.prototype, prop, { configurable: true, get: () => 120 });
+    Object.defineProperty(HTMLElement.prototype, prop, { configurable: true, get: () => size });
   }
 }
