@@ -3,6 +3,7 @@ package engine_test
 // Hand-computed tests of the table query types: tickets drill-down (SPEC 5.6), live_feed and variable.
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -291,4 +292,53 @@ func TestSpecTicketsAnsweredAndDue(t *testing.T) {
 
 	_, err := h.engine(h.now).Tickets(ctx, h.request(`{"queryType": "tickets", "only": "due", "basis": "closed"}`, mar10, mar11))
 	require.ErrorContains(t, err, `only "due" applies to the tickets created in the range (basis created), not to basis closed`)
+}
+
+// TestSpecTicketsColumnOrder: a tickets table leads with the ticket id, the column it is sorted by,
+// then the columns that say why a ticket is on the list (basis, then only); the other columns follow
+// in their usual order, each still holding its own ticket's values.
+func TestSpecTicketsColumnOrder(t *testing.T) {
+	rest := func(skip ...string) []string {
+		var out []string
+		for _, k := range []string{"id", "created_at", "closed_at", "channel", "project", "topic", "priority", "tags", "agent",
+			"segment", "first_response_seconds", "first_response_business_seconds", "handled_by", "converted", "credited_orders",
+			"attributed_revenue", "csat_score"} {
+			if !slices.Contains(skip, k) {
+				out = append(out, k)
+			}
+		}
+		return out
+	}
+	lead := func(keys ...string) []string { return append(keys, rest(keys...)...) }
+	h := newHand(t, parisOffice(nil))
+	drillFixture(h)
+	for q, want := range map[string][]string{
+		`{"queryType": "tickets"}`: lead("id", "created_at"),
+		`{"queryType": "tickets", "sortBy": "revenue", "only": "converted"}`:                     lead("id", "attributed_revenue", "credited_orders"),
+		`{"queryType": "tickets", "sortBy": "lowest_csat", "basis": "responded"}`:                lead("id", "csat_score"),
+		`{"queryType": "tickets", "sortBy": "lowest_csat", "only": "rated"}`:                     lead("id", "csat_score"),
+		`{"queryType": "tickets", "basis": "closed"}`:                                            lead("id", "created_at", "closed_at"),
+		`{"queryType": "tickets", "basis": "open"}`:                                              lead("id", "created_at"),
+		`{"queryType": "tickets", "only": "open", "sortBy": "revenue"}`:                          lead("id", "attributed_revenue", "closed_at"),
+		`{"queryType": "tickets", "only": "answered"}`:                                           lead("id", "created_at", "first_response_seconds", "first_response_business_seconds"),
+		`{"queryType": "tickets", "only": "due", "sortBy": "lowest_csat"}`:                       lead("id", "csat_score", "first_response_seconds", "first_response_business_seconds"),
+		`{"queryType": "tickets", "sortBy": "revenue", "only": "converted", "basis": "created"}`: lead("id", "attributed_revenue", "credited_orders"),
+	} {
+		tab, err := h.engine(h.now).Tickets(ctx, h.request(q, mar10, mar11))
+		require.NoError(t, err, q)
+		var keys []string
+		for _, c := range tab.Columns {
+			keys = append(keys, c.Key)
+		}
+		require.Equal(t, want, keys, q)
+	}
+	// Moved columns keep their rows: by revenue, D1 (50.25, 2 orders, score 4) leads, then D3 and
+	// D2 newest first.
+	tab, err := h.engine(h.now).Tickets(ctx, h.request(`{"queryType": "tickets", "sortBy": "revenue"}`, mar10, mar11))
+	require.NoError(t, err)
+	require.Equal(t, "attributed_revenue", tab.Columns[1].Key)
+	require.Equal(t, []string{"D1", "D3", "D2"}, tab.Columns[0].Values)
+	require.Equal(t, []float64{50.25, 0, 0}, tab.Columns[1].Values)
+	require.Equal(t, []int64{2, 0, 0}, h.column(tab, "credited_orders"))
+	require.Equal(t, []string{"alice", "(none)", "(open)"}, h.column(tab, "agent"))
 }

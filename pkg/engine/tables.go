@@ -344,6 +344,7 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 	if e.clock != nil {
 		tab.Columns = slices.Insert(tab.Columns, 11, Column{"first_response_business_seconds", "First response (business hours)", unitSeconds, business})
 	}
+	tab.Columns = leadColumns(tab.Columns, ticketLead(sortBy, only, basis))
 	what := map[string]string{ticketBasisCreated: "created " + span(r.From, r.To), ticketBasisClosed: "closed " + span(r.From, r.To),
 		ticketBasisResponded: "with a CSAT response " + span(r.From, r.To), ticketBasisOpen: "open at " + r.To.UTC().Format(time.RFC3339)}[basis]
 	tab.Executed = fmt.Sprintf("tickets %s, sorted %s, only %s, limit %d; read: %s", what, sortBy, only, q.Limit, strings.Join(d.reads, "; "))
@@ -387,6 +388,59 @@ func (d *dataset) creditsByTicket(ctx context.Context) ([]float64, []int64, erro
 		return c, nil
 	})
 	return c.orders, c.revenue, err
+}
+
+// ticketLead names the columns a tickets table shows right after the ticket id: the column it is
+// sorted by, then the ones that say why a ticket is on the list (its basis, then its only), so a
+// table as wide as a dashboard shows them without scrolling.
+func ticketLead(sortBy, only, basis string) []string {
+	lead := []string{"id"}
+	switch sortBy {
+	case "revenue":
+		lead = append(lead, "attributed_revenue")
+	case "lowest_csat":
+		lead = append(lead, "csat_score")
+	default:
+		lead = append(lead, "created_at")
+	}
+	switch basis {
+	case ticketBasisClosed:
+		lead = append(lead, "closed_at")
+	case ticketBasisResponded:
+		lead = append(lead, "csat_score")
+	case ticketBasisOpen:
+		lead = append(lead, "created_at")
+	}
+	switch only {
+	case "open":
+		lead = append(lead, "closed_at")
+	case "converted":
+		lead = append(lead, "attributed_revenue", "credited_orders")
+	case "rated":
+		lead = append(lead, "csat_score")
+	case "answered", "due":
+		lead = append(lead, "first_response_seconds", "first_response_business_seconds")
+	}
+	return lead
+}
+
+// leadColumns moves the columns named in lead (those present, once each) to the front in that
+// order, and keeps the others in their order after them.
+func leadColumns(cols []Column, lead []string) []Column {
+	out := make([]Column, 0, len(cols))
+	used := make([]bool, len(cols))
+	for _, key := range lead {
+		if k := slices.IndexFunc(cols, func(c Column) bool { return c.Key == key }); k >= 0 && !used[k] {
+			used[k] = true
+			out = append(out, cols[k])
+		}
+	}
+	for k, c := range cols {
+		if !used[k] {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // selectFirst moves the k first rows in the order of cmp to rows[:k], in no particular order: a

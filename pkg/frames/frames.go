@@ -18,6 +18,20 @@ func Unit(unit, currency string) string {
 	return unit
 }
 
+// percentDecimals is the decimals of every percent field, so that two percentages side by side
+// (a stat and a table, a value and its change) read alike: 76.0% beside 76.9%, not 76% beside 76.9%.
+const percentDecimals = 1
+
+// config is the field config of a value: its display name, unit and, for percentages, decimals.
+func config(display, unit string) *data.FieldConfig {
+	c := &data.FieldConfig{DisplayNameFromDS: display, Unit: unit}
+	if unit == "percent" {
+		d := uint16(percentDecimals)
+		c.Decimals = &d
+	}
+	return c
+}
+
 // Metrics builds the frame of a metrics result: a wide time series when grouped by time, a numeric
 // row without dimensions, a long numeric table with one row per dimension value otherwise.
 func Metrics(refID string, r *engine.Result) *data.Frame {
@@ -130,7 +144,7 @@ func pick(g engine.Group, mi, bi int, prev, change bool) *float64 {
 
 func field(name, display, unit string, labels data.Labels, values []*float64) *data.Field {
 	f := data.NewField(name, labels, values)
-	f.Config = &data.FieldConfig{DisplayNameFromDS: display, Unit: unit}
+	f.Config = config(display, unit)
 	return f
 }
 
@@ -149,10 +163,7 @@ func Table(refID string, t *engine.Table, currency string) *data.Frame {
 	frame.RefID = refID
 	for _, c := range t.Columns {
 		f := data.NewField(c.Key, nil, c.Values)
-		f.Config = &data.FieldConfig{DisplayNameFromDS: c.DisplayName}
-		if c.Unit != "" {
-			f.Config.Unit = Unit(c.Unit, currency)
-		}
+		f.Config = config(c.DisplayName, Unit(c.Unit, currency))
 		frame.Fields = append(frame.Fields, f)
 	}
 	frame.Meta = &data.FrameMeta{Type: data.FrameTypeTable, TypeVersion: data.FrameTypeVersion{0, 1}, ExecutedQueryString: t.Executed}

@@ -63,6 +63,14 @@ func TestTimeSeriesWithLabelsAndCompare(t *testing.T) {
 	csatChange := fr.Fields[6]
 	assert.Equal(t, "csat_change_pct", csatChange.Name)
 	assert.Nil(t, csatChange.At(1)) // no current value: no change
+	// Every percentage has one decimal (76.0% beside 76.9%); money and counts keep Grafana's own.
+	for _, k := range []int{3, 4, 5, 6} {
+		require.NotNil(t, fr.Fields[k].Config.Decimals, fr.Fields[k].Name)
+		assert.Equal(t, uint16(1), *fr.Fields[k].Config.Decimals, fr.Fields[k].Name)
+	}
+	for _, k := range []int{1, 2} {
+		assert.Nil(t, fr.Fields[k].Config.Decimals, fr.Fields[k].Name)
+	}
 	golden(t, "timeseries_labels_compare", fr)
 }
 
@@ -113,4 +121,20 @@ func TestTimeSeriesWithoutSeries(t *testing.T) {
 	fr = frames.Metrics("A", res)
 	require.Len(t, fr.Fields, 2)
 	assert.Equal(t, "time", fr.Fields[0].Name)
+}
+
+// Table columns carry their unit, and percentages one decimal, like metric fields.
+func TestTablePercentDecimals(t *testing.T) {
+	fr := frames.Table("A", &engine.Table{Name: "top_products", Columns: []engine.Column{
+		{Key: "revenue", DisplayName: "Revenue", Unit: "currency", Values: []float64{10}},
+		{Key: "share", DisplayName: "Share of revenue", Unit: "percent", Values: []float64{8.96}},
+		{Key: "product", DisplayName: "Product", Values: []string{"mug"}},
+	}}, "USD")
+	assert.Equal(t, "currencyUSD", fr.Fields[0].Config.Unit)
+	assert.Nil(t, fr.Fields[0].Config.Decimals)
+	assert.Equal(t, "percent", fr.Fields[1].Config.Unit)
+	require.NotNil(t, fr.Fields[1].Config.Decimals)
+	assert.Equal(t, uint16(1), *fr.Fields[1].Config.Decimals)
+	assert.Equal(t, "", fr.Fields[2].Config.Unit)
+	assert.Nil(t, fr.Fields[2].Config.Decimals)
 }
