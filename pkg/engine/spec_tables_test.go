@@ -339,6 +339,6 @@ func TestSpecTicketsColumnOrder(t *testing.T) {
 	require.Equal(t, "attributed_revenue", tab.Columns[1].Key)
 	require.Equal(t, []string{"D1", "D3", "D2"}, tab.Columns[0].Values)
 	require.Equal(t, []float64{50.25, 0, 0}, tab.Columns[1].Values)
-	require.Equal(t, []int64{2, 0, 0}, h.column(tab, "credited_orders"))
+	require.Equal(t, []float64{2, 0, 0}, h.column(tab, "credited_orders")) // fractional shares under the linear model
 	require.Equal(t, []string{"alice", "(none)", "(open)"}, h.column(tab, "agent"))
 }
