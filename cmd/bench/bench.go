@@ -36,10 +36,12 @@ type bench struct {
 	sql      *pgxpool.Pool
 	stores   *store.Stores // the plugin's readers, for the reads one at a time
 	panels   []panelQuery
-	heapFile string // write a heap profile after each cold refresh (the last one stays)
+	peers    map[string]map[string]peerQuery // by dashboard name and panel title
+	peerPool *pgxpool.Pool                   // one connection per panel
+	heapFile string                          // write a heap profile after each cold refresh (the last one stays)
 }
 
-func newBench(ctx context.Context, db *database, dashboards string) (*bench, error) {
+func newBench(ctx context.Context, db *database, dashboards, peers string) (*bench, error) {
 	jsonData, err := json.Marshal(map[string]any{
 		"helpdeskHost":        fmt.Sprintf("%s:%d", db.login.host, db.login.port),
 		"helpdeskDatabase":    db.login.database,
@@ -60,11 +62,19 @@ func newBench(ctx context.Context, db *database, dashboards string) (*bench, err
 	if b.panels, err = loadPanelQueries(dashboards); err != nil {
 		return nil, err
 	}
+	if b.peers, err = loadPeers(peers); err != nil {
+		return nil, err
+	}
 	if b.sql, err = newSQLPool(ctx, db.login); err != nil {
+		return nil, err
+	}
+	if b.peerPool, err = newPeerPool(ctx, db.login, 16); err != nil {
+		b.sql.Close()
 		return nil, err
 	}
 	if b.stores, err = store.Open(b.settings); err != nil {
 		b.sql.Close()
+		b.peerPool.Close()
 		return nil, err
 	}
 	return b, nil
@@ -72,6 +82,7 @@ func newBench(ctx context.Context, db *database, dashboards string) (*bench, err
 
 func (b *bench) close() {
 	b.sql.Close()
+	b.peerPool.Close()
 	b.stores.Close()
 }
 
@@ -240,6 +251,16 @@ func (b *bench) sqlRound(ctx context.Context, t *timings, a reportArgs) error {
 		return fmt.Errorf("naive SQL: %w", err)
 	}
 	return nil
+}
+
+// newInstance is a fresh plugin instance (an empty read cache), as after Grafana starts the plugin;
+// the returned function disposes of it.
+func (b *bench) newInstance(ctx context.Context) (func(), backend.QueryDataHandler, error) {
+	inst, err := plugin.NewDatasource(ctx, b.instance)
+	if err != nil {
+		return nil, nil, err
+	}
+	return inst.(instancemgmt.InstanceDisposer).Dispose, inst.(backend.QueryDataHandler), nil
 }
 
 // pluginRound is one cold refresh on a fresh instance, then warmRepeats warm ones on the same.

@@ -25,7 +25,7 @@ func TestHandWrittenSQLMatchesThePlugin(t *testing.T) {
 	pdb.GrantRead(t, "public")
 	db := &database{end: demo.DefaultEnd, login: login{host: pdb.Host, port: pdb.Port, database: pdb.Name, user: pdb.User,
 		password: pdb.Password, sslMode: "disable"}}
-	b, err := newBench(ctx, db, "../../dashboards")
+	b, err := newBench(ctx, db, "../../dashboards", "../../bench/peer")
 	require.NoError(t, err)
 	defer b.close()
 	for _, days := range []int{30, 365} {

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/supportops/grafana-support-analytics/pkg/demo"
 	"github.com/supportops/grafana-support-analytics/pkg/plugin"
 	"log"
 	"os"
@@ -36,11 +37,15 @@ func main() {
 type config struct {
 	dir, url, out string
 	dashboards    string
+	peers         string
 	runs          int
 	days          []int
 	check         bool
 	pluginOnly    bool
 	cpuProfile    string
+	scale         string
+	loadOnly      bool
+	checkOnly     bool
 	memProfile    string
 }
 
@@ -51,14 +56,21 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.url, "url", "", "PostgreSQL URL of an existing database to use instead of a private cluster")
 	fs.StringVar(&c.out, "out", "docs/BENCHMARKS.md", "Markdown report to write (empty: print only)")
 	fs.StringVar(&c.dashboards, "dashboards", "dashboards", "directory of the shipped dashboards")
+	fs.StringVar(&c.peers, "peers", "bench/peer", "directory of the peer dashboards' SQL, one directory per dashboard")
 	fs.IntVar(&c.runs, "runs", 5, "rounds of measurement; each figure is the median over them")
 	days := fs.String("days", "30,365", "range lengths in days, ending at the end of the data")
 	fs.BoolVar(&c.check, "check", true, "check first that the hand-written SQL and the plugin give the same numbers")
 	fs.BoolVar(&c.pluginOnly, "plugin-only", false, "measure the plugin only (no SQL baselines, no report): for profiling")
+	fs.StringVar(&c.scale, "scale", "bench", "store: bench (1M tickets, 2M orders, 500k customers), bench10x (10x that, about 35 GB) or demo (for checking the peer SQL quickly), each in its own database")
+	fs.BoolVar(&c.checkOnly, "check-only", false, "only check that the peer SQL gives the plugin's numbers, then stop")
+	fs.BoolVar(&c.loadOnly, "load-only", false, "load the store (when not there yet) and stop")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the plugin refreshes to this file")
 	fs.StringVar(&c.memProfile, "memprofile", "", "write a heap profile, taken at the peak of the last cold refresh, to this file")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if _, err := demo.ScaleByName(c.scale); err != nil {
+		return c, fmt.Errorf("-scale: %w", err)
 	}
 	if c.runs < 1 {
 		return c, errors.New("-runs must be at least 1")
@@ -89,11 +101,24 @@ func run(args []string) error {
 	if err := db.seed(ctx); err != nil {
 		return err
 	}
-	b, err := newBench(ctx, db, cfg.dashboards)
+	if cfg.loadOnly {
+		return nil
+	}
+	b, err := newBench(ctx, db, cfg.dashboards, cfg.peers)
 	if err != nil {
 		return err
 	}
 	defer b.close()
+	if cfg.checkOnly {
+		for _, days := range cfg.days {
+			checks, err := b.checkPeers(ctx, db.end.AddDate(0, 0, -days), db.end)
+			log.Print(coverage(days, checks))
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	b.heapFile = cfg.memProfile
 	rep := &report{cfg: cfg, machine: readMachine(), postgres: db.version(ctx), end: db.end, started: time.Now()}
 	if !cfg.pluginOnly {
