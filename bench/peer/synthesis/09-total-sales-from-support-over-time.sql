@@ -1,0 +1,61 @@
+-- Panel: Total sales from support over time
+-- Metrics: attributed_revenue by time (auto) (docs/METRICS.md)
+-- Attribution as a strong engineer writes it: one as-of merge of each customer's tickets and orders
+-- (a window over both, sorted once), instead of a probe per ticket or a join of every (ticket,
+-- order) pair.
+-- Data source settings of the bench, written in the SQL as a user writes them: shop currency USD,
+-- report time zone Europe/Paris, attribution window 72 h (last touch, date basis ticket), excluded
+-- statuses cancelled/refunded/voided, VIP = 500 USD spent or 5 orders or tag vip, SLA targets
+-- critical 1 h, high 4 h, normal 24 h, low 48 h. $1 and $2 stand for $__timeFrom() and $__timeTo().
+WITH params AS (
+  SELECT $1::timestamptz AS t0, $2::timestamptz AS t1,
+         $1::timestamptz - make_interval(secs => extract(epoch FROM $2::timestamptz - $1::timestamptz)) AS p0,
+         make_interval(secs => extract(epoch FROM $2::timestamptz - $1::timestamptz)) AS len,
+         CASE WHEN $2::timestamptz - $1::timestamptz < interval '48 hours' THEN 'hour'
+              WHEN $2::timestamptz - $1::timestamptz < interval '2208 hours' THEN 'day'
+              WHEN $2::timestamptz - $1::timestamptz < interval '17520 hours' THEN 'week'
+              ELSE 'month' END AS unit
+),
+tk AS (  -- tickets that can be credited: created from p.t0 to 72 h past the range
+  SELECT t.id, t.customer_key, t.created_at
+  FROM params p, tickets t
+  WHERE t.created_at >= p.t0 AND t.created_at < p.t1 + interval '72 hours'
+),
+od AS (  -- eligible orders: counted status, convertible currency; amount in 1/10000 USD
+  SELECT o.customer_key, o.created_at, a.amount
+  FROM params p, orders o CROSS JOIN LATERAL (SELECT CASE WHEN o.currency = 'USD' THEN round(o.total * 10000)::int8
+            ELSE (SELECT round(o.total * r.rate * 10000)::int8 FROM exchange_rates r
+                  WHERE r.currency = o.currency AND r.day = (o.created_at AT TIME ZONE 'UTC')::date) END AS amount) a
+  WHERE o.created_at >= p.t0 AND o.created_at < p.t1 + interval '72 hours'
+    AND coalesce(o.status, '') NOT IN ('cancelled', 'refunded', 'voided') AND a.amount IS NOT NULL
+),
+ev AS (  -- the as-of merge: tickets and orders of each customer in time order, tickets first at a tie
+  SELECT customer_key, created_at, id,
+         count(id) OVER (PARTITION BY customer_key ORDER BY created_at, id COLLATE "C" NULLS LAST
+                         ROWS UNBOUNDED PRECEDING) AS run,
+         amount
+  FROM (SELECT customer_key, created_at, id, NULL::int8 AS amount FROM tk WHERE customer_key IS NOT NULL
+        UNION ALL
+        SELECT customer_key, created_at, NULL, amount FROM od WHERE customer_key IS NOT NULL) x
+),
+credit AS (  -- per ticket: credited orders and revenue
+  SELECT t.id AS ticket_id, count(*) AS orders, sum(o.amount) AS revenue
+  FROM ev o JOIN ev t ON t.customer_key = o.customer_key AND t.run = o.run AND t.id IS NOT NULL
+  WHERE o.id IS NULL AND o.run > 0 AND o.created_at < t.created_at + interval '72 hours'
+  GROUP BY t.id
+),
+buckets AS (  -- every calendar bucket of the range in the report time zone
+  SELECT g AT TIME ZONE 'Europe/Paris' AS time
+  FROM params p, generate_series(date_trunc(p.unit, p.t0 AT TIME ZONE 'Europe/Paris'),
+                                 (p.t1 - interval '1 microsecond') AT TIME ZONE 'Europe/Paris',
+                                 ('1 ' || p.unit)::interval) g
+),
+a AS (
+  SELECT date_trunc(p.unit, (t.created_at) AT TIME ZONE 'Europe/Paris') AT TIME ZONE 'Europe/Paris' AS time, sum(c.revenue) AS revenue
+  FROM params p, tk t JOIN credit c ON c.ticket_id = t.id
+  WHERE t.created_at < p.t1
+  GROUP BY 1
+)
+SELECT b.time, coalesce(a.revenue, 0)::float8 / 10000 AS attributed_revenue
+FROM buckets b LEFT JOIN a USING (time)
+ORDER BY b.time
