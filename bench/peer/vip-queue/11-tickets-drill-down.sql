@@ -1,0 +1,86 @@
+-- Panel: Tickets (drill-down)
+-- Metrics: tickets drill-down (all, newest first) (docs/METRICS.md)
+-- Attribution as a strong engineer writes it: one as-of merge of each customer's tickets and orders
+-- (a window over both, sorted once), instead of a probe per ticket or a join of every (ticket,
+-- order) pair. The 1000 newest tickets of the range; segment, first response and score for those
+-- rows only.
+-- Data source settings of the bench, written in the SQL as a user writes them: shop currency USD,
+-- report time zone Europe/Paris, attribution window 72 h (last touch, date basis ticket), excluded
+-- statuses cancelled/refunded/voided, VIP = 500 USD spent or 5 orders or tag vip, SLA targets
+-- critical 1 h, high 4 h, normal 24 h, low 48 h. $1 and $2 stand for $__timeFrom() and $__timeTo().
+WITH params AS (
+  SELECT $1::timestamptz AS t0, $2::timestamptz AS t1,
+         $1::timestamptz - make_interval(secs => extract(epoch FROM $2::timestamptz - $1::timestamptz)) AS p0,
+         make_interval(secs => extract(epoch FROM $2::timestamptz - $1::timestamptz)) AS len,
+         CASE WHEN $2::timestamptz - $1::timestamptz < interval '48 hours' THEN 'hour'
+              WHEN $2::timestamptz - $1::timestamptz < interval '2208 hours' THEN 'day'
+              WHEN $2::timestamptz - $1::timestamptz < interval '17520 hours' THEN 'week'
+              ELSE 'month' END AS unit
+),
+tk AS (  -- tickets that can be credited: created from p.t0 to 72 h past the range
+  SELECT t.id, t.customer_key, t.created_at, t.closed_at, t.closing_agent, t.channel, t.project, t.topic, t.priority, t.tags
+  FROM params p, tickets t
+  WHERE t.created_at >= p.t0 AND t.created_at < p.t1 + interval '72 hours'
+),
+od AS (  -- eligible orders: counted status, convertible currency; amount in 1/10000 USD
+  SELECT o.customer_key, o.created_at, a.amount
+  FROM params p, orders o CROSS JOIN LATERAL (SELECT CASE WHEN o.currency = 'USD' THEN round(o.total * 10000)::int8
+            ELSE (SELECT round(o.total * r.rate * 10000)::int8 FROM exchange_rates r
+                  WHERE r.currency = o.currency AND r.day = (o.created_at AT TIME ZONE 'UTC')::date) END AS amount) a
+  WHERE o.created_at >= p.t0 AND o.created_at < p.t1 + interval '72 hours'
+    AND coalesce(o.status, '') NOT IN ('cancelled', 'refunded', 'voided') AND a.amount IS NOT NULL
+),
+ev AS (  -- the as-of merge: tickets and orders of each customer in time order, tickets first at a tie
+  SELECT customer_key, created_at, id,
+         count(id) OVER (PARTITION BY customer_key ORDER BY created_at, id COLLATE "C" NULLS LAST
+                         ROWS UNBOUNDED PRECEDING) AS run,
+         amount
+  FROM (SELECT customer_key, created_at, id, NULL::int8 AS amount FROM tk WHERE customer_key IS NOT NULL
+        UNION ALL
+        SELECT customer_key, created_at, NULL, amount FROM od WHERE customer_key IS NOT NULL) x
+),
+credit AS (  -- per ticket: credited orders and revenue
+  SELECT t.id AS ticket_id, count(*) AS orders, sum(o.amount) AS revenue
+  FROM ev o JOIN ev t ON t.customer_key = o.customer_key AND t.run = o.run AND t.id IS NOT NULL
+  WHERE o.id IS NULL AND o.run > 0 AND o.created_at < t.created_at + interval '72 hours'
+  GROUP BY t.id
+),
+shown AS (  -- the rows shown, chosen before the per-row details are computed
+  SELECT t.*, coalesce(c.orders, 0) AS credited_orders, coalesce(c.revenue, 0) AS revenue
+  FROM params p, tk t LEFT JOIN credit c ON c.ticket_id = t.id 
+  WHERE t.created_at >= p.t0 AND t.created_at < p.t1 
+  ORDER BY t.created_at DESC, t.id COLLATE "C" DESC
+  LIMIT 1000
+)
+SELECT t.id, t.created_at, t.closed_at, coalesce(t.channel, '(none)') AS channel, coalesce(t.project, '(none)') AS project,
+       coalesce(t.topic, '(none)') AS topic, coalesce(t.priority, '(none)') AS priority,
+       array_to_string(t.tags, ', ') AS tags, CASE WHEN t.closed_at IS NULL THEN '(open)' ELSE coalesce(t.closing_agent, '(none)') END AS agent,
+       CASE WHEN t.customer_key IS NULL THEN 'unidentified'
+            WHEN h.n >= 5 OR h.spent >= 5000000
+              OR EXISTS (SELECT FROM customers c WHERE c.customer_key = t.customer_key AND c.tags && '{vip}') THEN 'vip'
+            WHEN h.n = 0 THEN 'prospect' WHEN h.n = 1 THEN 'new_buyer' ELSE 'returning' END AS segment,
+       (CASE WHEN NOT (m.first_agent IS NOT NULL AND (m.first_other IS NULL OR m.first_agent < m.first_other)) THEN extract(epoch FROM m.first_reply - t.created_at) END)::float8 AS first_response_seconds,
+       t.credited_orders > 0 AS converted, t.credited_orders::float8 AS credited_orders,
+       t.revenue::float8 / 10000 AS attributed_revenue,
+       s.score::float8 AS csat_score
+FROM shown t
+LEFT JOIN LATERAL (  -- the customer's eligible orders before the ticket's instant, at most 5 (5 make a VIP)
+  SELECT count(*) AS n, sum(amount) AS spent FROM (
+    SELECT a.amount FROM orders o CROSS JOIN LATERAL (SELECT CASE WHEN o.currency = 'USD' THEN round(o.total * 10000)::int8
+            ELSE (SELECT round(o.total * r.rate * 10000)::int8 FROM exchange_rates r
+                  WHERE r.currency = o.currency AND r.day = (o.created_at AT TIME ZONE 'UTC')::date) END AS amount) a
+    WHERE o.customer_key = t.customer_key AND o.created_at < coalesce(t.closed_at, t.created_at)
+      AND coalesce(o.status, '') NOT IN ('cancelled', 'refunded', 'voided') AND a.amount IS NOT NULL
+    ORDER BY o.created_at LIMIT 5) f
+) h ON t.customer_key IS NOT NULL
+LEFT JOIN LATERAL (  -- the ticket's message summary: one probe of messages(ticket_id, sent_at)
+  SELECT min(sent_at) FILTER (WHERE sender_kind = 'agent' AND sent_at >= t.created_at) AS first_reply,
+         min(sent_at) FILTER (WHERE sender_kind = 'agent') AS first_agent,
+         min(sent_at) FILTER (WHERE sender_kind <> 'agent') AS first_other,
+         bool_or(sender_kind = 'agent') AS has_agent,
+         bool_or(sender_kind IN ('bot', 'rule')) AS has_auto
+  FROM messages WHERE ticket_id = t.id
+) m ON true
+LEFT JOIN LATERAL (SELECT score FROM csat_responses r WHERE r.ticket_id = t.id AND r.score IS NOT NULL
+                   ORDER BY r.responded_at DESC NULLS LAST LIMIT 1) s ON true
+ORDER BY t.created_at DESC, t.id COLLATE "C" DESC
