@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +41,8 @@ type config struct {
 	peers         string
 	runs          int
 	days          []int
+	panelDays     []int
+	panelRuns     int
 	check         bool
 	pluginOnly    bool
 	cpuProfile    string
@@ -59,6 +62,8 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.peers, "peers", "bench/peer", "directory of the peer dashboards' SQL, one directory per dashboard")
 	fs.IntVar(&c.runs, "runs", 5, "rounds of measurement; each figure is the median over them")
 	days := fs.String("days", "30,365", "range lengths in days, ending at the end of the data")
+	panelDays := fs.String("panel-days", "30", "ranges (among -days) at which each panel is also timed alone; empty: none")
+	fs.IntVar(&c.panelRuns, "panel-runs", 1, "rounds of the panels timed alone")
 	fs.BoolVar(&c.check, "check", true, "check first that the hand-written SQL and the plugin give the same numbers")
 	fs.BoolVar(&c.pluginOnly, "plugin-only", false, "measure the plugin only (no SQL baselines, no report): for profiling")
 	fs.StringVar(&c.scale, "scale", "bench", "store: bench (1M tickets, 2M orders, 500k customers), bench10x (10x that, about 35 GB) or demo (for checking the peer SQL quickly), each in its own database")
@@ -75,12 +80,12 @@ func parseFlags(args []string) (config, error) {
 	if c.runs < 1 {
 		return c, errors.New("-runs must be at least 1")
 	}
-	for _, s := range strings.Split(*days, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n < 1 {
-			return c, fmt.Errorf("-days: %q is not a number of days", s)
-		}
-		c.days = append(c.days, n)
+	var err error
+	if c.days, err = dayList("-days", *days); err != nil {
+		return c, err
+	}
+	if c.panelDays, err = dayList("-panel-days", *panelDays); err != nil {
+		return c, err
 	}
 	return c, nil
 }
@@ -120,7 +125,8 @@ func run(args []string) error {
 		return nil
 	}
 	b.heapFile = cfg.memProfile
-	rep := &report{cfg: cfg, machine: readMachine(), postgres: db.version(ctx), end: db.end, started: time.Now()}
+	rep := &report{cfg: cfg, args: strings.Join(append([]string{""}, args...), " "), machine: readMachine(),
+		postgres: db.version(ctx), end: db.end, started: time.Now(), load: db.load, scale: cfg.scale}
 	if !cfg.pluginOnly {
 		rep.dataset = db.describe(ctx)
 	}
@@ -135,15 +141,28 @@ func run(args []string) error {
 	for _, days := range cfg.days {
 		to := db.end
 		from := to.AddDate(0, 0, -days)
+		checked := 0
 		if cfg.check && !cfg.pluginOnly {
-			if err := b.check(ctx, from, to); err != nil {
-				return fmt.Errorf("%d days: %w", days, err)
+			checks, err := b.checkPeers(ctx, from, to)
+			log.Print(coverage(days, checks))
+			if err != nil {
+				return err // loudly: the figures would compare different numbers
 			}
-			log.Printf("%d days: hand-written SQL (best and naive) and the plugin agree", days)
+			for _, c := range checks {
+				if c.peer != nil {
+					checked++
+				}
+			}
 		}
-		r, err := b.measure(ctx, days, from, to, cfg.runs, !cfg.pluginOnly)
+		r, err := b.measureRange(ctx, days, from, to, cfg.runs, !cfg.pluginOnly)
 		if err != nil {
 			return fmt.Errorf("%d days: %w", days, err)
+		}
+		r.checked = checked
+		if slices.Contains(cfg.panelDays, days) {
+			if err := b.measurePanels(ctx, r, from, to, cfg.panelRuns, !cfg.pluginOnly); err != nil {
+				return fmt.Errorf("%d days, panels alone: %w", days, err)
+			}
 		}
 		rep.ranges = append(rep.ranges, r)
 		log.Print(r.summary())
@@ -161,6 +180,21 @@ func run(args []string) error {
 		return err
 	}
 	return os.WriteFile(cfg.out, []byte(rep.markdown(string(existing))), 0o644)
+}
+
+func dayList(flag, s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		if strings.TrimSpace(f) == "" {
+			continue
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%s: %q is not a number of days", flag, f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 func startCPUProfile(path string) (func(), error) {

@@ -413,7 +413,19 @@ func coverage(days int, checks []peerCheck) string {
 			ok = append(ok, c.panel.name()+"/"+c.panel.panel)
 		}
 	}
-	s := fmt.Sprintf("%d days: %d of %d panels have peer SQL giving the plugin's numbers", days, len(ok), len(checks))
+	rows := 0
+	empty := []string{}
+	for _, c := range checks {
+		rows += c.rows
+		if c.peer != nil && c.rows == 0 {
+			empty = append(empty, c.panel.name()+"/"+c.panel.panel)
+		}
+	}
+	s := fmt.Sprintf("%d days: %d of %d panels have peer SQL giving the plugin's numbers (%d rows compared", days, len(ok), len(checks), rows)
+	if len(empty) > 0 {
+		s += fmt.Sprintf("; no rows to compare in %s", strings.Join(empty, ", "))
+	}
+	s += ")"
 	if len(missing) > 0 {
 		s += fmt.Sprintf("; no peer SQL yet for %d: %s", len(missing), strings.Join(missing, ", "))
 	}
