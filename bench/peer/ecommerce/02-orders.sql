@@ -25,7 +25,7 @@ od AS (  -- eligible orders: counted status, convertible currency; amount in 1/1
 ),
 x AS (
   SELECT o.created_at >= p.t0 AS cur, o.amount
-  FROM params p, od o
+  FROM params p, od o 
 ),
 s AS (
   SELECT count(*) FILTER (WHERE cur) AS n, count(*) FILTER (WHERE NOT cur) AS n_p,

@@ -1,8 +1,8 @@
 -- Panel: New customer revenue share
 -- Metrics: new_customer_revenue_share (docs/METRICS.md)
--- Revenue of first orders ever / revenue. An order is new when no eligible order of its customer
--- precedes it: one backward probe of orders(customer_key, created_at) per order, which stops at the
--- first earlier eligible order. Both periods in one statement: the previous period is the same
+-- Revenue of first orders ever / revenue. An order is new when it is its customer's first eligible
+-- order ever: one probe of orders(customer_key, created_at) per customer of the range, which stops
+-- at the first eligible order. Both periods in one statement: the previous period is the same
 -- length just before.
 -- Data source settings of the bench, written in the SQL as a user writes them: shop currency USD,
 -- report time zone Europe/Paris, attribution window 72 h (last touch, date basis ticket), excluded
@@ -25,16 +25,20 @@ od AS (  -- eligible orders: counted status, convertible currency; amount in 1/1
   WHERE o.created_at >= p.p0 AND o.created_at < p.t1
     AND coalesce(o.status, '') NOT IN ('cancelled', 'refunded', 'voided') AND a.amount IS NOT NULL
 ),
+firsts AS (  -- each customer's first eligible order ever: one probe of orders(customer_key, created_at) per customer
+  SELECT k.customer_key, f.id AS first_id
+  FROM (SELECT DISTINCT customer_key FROM od WHERE customer_key IS NOT NULL) k
+  CROSS JOIN LATERAL (
+    SELECT q.id FROM orders q
+    WHERE q.customer_key = k.customer_key AND coalesce(q.status, '') NOT IN ('cancelled', 'refunded', 'voided') AND (CASE WHEN q.currency = 'USD' THEN round(q.total * 10000)::int8
+            ELSE (SELECT round(q.total * r.rate * 10000)::int8 FROM exchange_rates r
+                  WHERE r.currency = q.currency AND r.day = (q.created_at AT TIME ZONE 'UTC')::date) END) IS NOT NULL
+    ORDER BY q.created_at, q.id COLLATE "C" LIMIT 1) f
+),
 x AS (
   SELECT o.created_at >= p.t0 AS cur, o.amount,
-         (o.customer_key IS NULL OR NOT EXISTS (  -- its customer's first eligible order ever
-         SELECT FROM orders q
-         WHERE q.customer_key = o.customer_key
-           AND (q.created_at < o.created_at OR (q.created_at = o.created_at AND q.id COLLATE "C" < o.id COLLATE "C"))
-           AND coalesce(q.status, '') NOT IN ('cancelled', 'refunded', 'voided') AND (CASE WHEN q.currency = 'USD' THEN round(q.total * 10000)::int8
-            ELSE (SELECT round(q.total * r.rate * 10000)::int8 FROM exchange_rates r
-                  WHERE r.currency = q.currency AND r.day = (q.created_at AT TIME ZONE 'UTC')::date) END) IS NOT NULL)) AS is_new
-  FROM params p, od o
+         (o.customer_key IS NULL OR o.id = fi.first_id) AS is_new
+  FROM params p, od o LEFT JOIN firsts fi ON fi.customer_key = o.customer_key
 ),
 s AS (
   SELECT count(*) FILTER (WHERE cur) AS n, count(*) FILTER (WHERE NOT cur) AS n_p,

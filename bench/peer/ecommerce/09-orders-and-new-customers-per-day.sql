@@ -1,7 +1,8 @@
 -- Panel: Orders and new customers per day
 -- Metrics: orders, new_customers by time (day) (docs/METRICS.md)
--- An order is new when no eligible order of its customer precedes it: one backward probe of
--- orders(customer_key, created_at) per order, which stops at the first earlier eligible order.
+-- An order is new when it is its customer's first eligible order ever: one probe of
+-- orders(customer_key, created_at) per customer of the range, which stops at the first eligible
+-- order.
 -- Data source settings of the bench, written in the SQL as a user writes them: shop currency USD,
 -- report time zone Europe/Paris, attribution window 72 h (last touch, date basis ticket), excluded
 -- statuses cancelled/refunded/voided, VIP = 500 USD spent or 5 orders or tag vip, SLA targets
@@ -23,6 +24,16 @@ od AS (  -- eligible orders: counted status, convertible currency; amount in 1/1
   WHERE o.created_at >= p.t0 AND o.created_at < p.t1
     AND coalesce(o.status, '') NOT IN ('cancelled', 'refunded', 'voided') AND a.amount IS NOT NULL
 ),
+firsts AS (  -- each customer's first eligible order ever: one probe of orders(customer_key, created_at) per customer
+  SELECT k.customer_key, f.id AS first_id
+  FROM (SELECT DISTINCT customer_key FROM od WHERE customer_key IS NOT NULL) k
+  CROSS JOIN LATERAL (
+    SELECT q.id FROM orders q
+    WHERE q.customer_key = k.customer_key AND coalesce(q.status, '') NOT IN ('cancelled', 'refunded', 'voided') AND (CASE WHEN q.currency = 'USD' THEN round(q.total * 10000)::int8
+            ELSE (SELECT round(q.total * r.rate * 10000)::int8 FROM exchange_rates r
+                  WHERE r.currency = q.currency AND r.day = (q.created_at AT TIME ZONE 'UTC')::date) END) IS NOT NULL
+    ORDER BY q.created_at, q.id COLLATE "C" LIMIT 1) f
+),
 buckets AS (  -- every calendar bucket of the range in the report time zone
   SELECT g AT TIME ZONE 'Europe/Paris' AS time
   FROM params p, generate_series(date_trunc('day', p.t0 AT TIME ZONE 'Europe/Paris'),
@@ -30,14 +41,8 @@ buckets AS (  -- every calendar bucket of the range in the report time zone
                                  ('1 ' || 'day')::interval) g
 ),
 per AS (
-  SELECT date_trunc('day', (o.created_at) AT TIME ZONE 'Europe/Paris') AT TIME ZONE 'Europe/Paris' AS time, count(*) AS orders, count(*) FILTER (WHERE (o.customer_key IS NULL OR NOT EXISTS (  -- its customer's first eligible order ever
-         SELECT FROM orders q
-         WHERE q.customer_key = o.customer_key
-           AND (q.created_at < o.created_at OR (q.created_at = o.created_at AND q.id COLLATE "C" < o.id COLLATE "C"))
-           AND coalesce(q.status, '') NOT IN ('cancelled', 'refunded', 'voided') AND (CASE WHEN q.currency = 'USD' THEN round(q.total * 10000)::int8
-            ELSE (SELECT round(q.total * r.rate * 10000)::int8 FROM exchange_rates r
-                  WHERE r.currency = q.currency AND r.day = (q.created_at AT TIME ZONE 'UTC')::date) END) IS NOT NULL))) AS new
-  FROM od o GROUP BY 1
+  SELECT date_trunc('day', (o.created_at) AT TIME ZONE 'Europe/Paris') AT TIME ZONE 'Europe/Paris' AS time, count(*) AS orders, count(*) FILTER (WHERE (o.customer_key IS NULL OR o.id = fi.first_id)) AS new
+  FROM od o LEFT JOIN firsts fi ON fi.customer_key = o.customer_key GROUP BY 1
 )
 SELECT b.time, coalesce(per.orders, 0)::float8 AS orders, coalesce(per.new, 0)::float8 AS new_customers
 FROM buckets b LEFT JOIN per USING (time)

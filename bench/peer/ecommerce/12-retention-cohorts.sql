@@ -2,9 +2,9 @@
 -- Metrics: retention (12 months) (docs/METRICS.md)
 -- The panel's own range is the last year. Cohort: the month (report time zone) of a customer's
 -- first eligible order ever, when in the range; month k: the share of the cohort with an eligible
--- order k calendar months later (empty past the range). An order is new when no eligible order of
--- its customer precedes it: one backward probe of orders(customer_key, created_at) per order, which
--- stops at the first earlier eligible order.
+-- order k calendar months later (empty past the range). An order is new when it is its customer's
+-- first eligible order ever: one probe of orders(customer_key, created_at) per customer of the
+-- range, which stops at the first eligible order.
 -- Data source settings of the bench, written in the SQL as a user writes them: shop currency USD,
 -- report time zone Europe/Paris, attribution window 72 h (last touch, date basis ticket), excluded
 -- statuses cancelled/refunded/voided, VIP = 500 USD spent or 5 orders or tag vip, SLA targets
@@ -26,6 +26,16 @@ od AS (  -- eligible orders: counted status, convertible currency; amount in 1/1
   WHERE o.created_at >= p.t0 AND o.created_at < p.t1
     AND coalesce(o.status, '') NOT IN ('cancelled', 'refunded', 'voided') AND a.amount IS NOT NULL
 ),
+firsts AS (  -- each customer's first eligible order ever: one probe of orders(customer_key, created_at) per customer
+  SELECT k.customer_key, f.id AS first_id
+  FROM (SELECT DISTINCT customer_key FROM od WHERE customer_key IS NOT NULL) k
+  CROSS JOIN LATERAL (
+    SELECT q.id FROM orders q
+    WHERE q.customer_key = k.customer_key AND coalesce(q.status, '') NOT IN ('cancelled', 'refunded', 'voided') AND (CASE WHEN q.currency = 'USD' THEN round(q.total * 10000)::int8
+            ELSE (SELECT round(q.total * r.rate * 10000)::int8 FROM exchange_rates r
+                  WHERE r.currency = q.currency AND r.day = (q.created_at AT TIME ZONE 'UTC')::date) END) IS NOT NULL
+    ORDER BY q.created_at, q.id COLLATE "C" LIMIT 1) f
+),
 span AS (
   SELECT extract(year FROM (p.t1 - interval '1 microsecond') AT TIME ZONE 'Europe/Paris')::int * 12
          + extract(month FROM (p.t1 - interval '1 microsecond') AT TIME ZONE 'Europe/Paris')::int - 1 AS last
@@ -34,14 +44,8 @@ span AS (
 x AS (
   SELECT o.customer_key,
          extract(year FROM o.created_at AT TIME ZONE 'Europe/Paris')::int * 12 + extract(month FROM o.created_at AT TIME ZONE 'Europe/Paris')::int - 1 AS m,
-         (o.customer_key IS NULL OR NOT EXISTS (  -- its customer's first eligible order ever
-         SELECT FROM orders q
-         WHERE q.customer_key = o.customer_key
-           AND (q.created_at < o.created_at OR (q.created_at = o.created_at AND q.id COLLATE "C" < o.id COLLATE "C"))
-           AND coalesce(q.status, '') NOT IN ('cancelled', 'refunded', 'voided') AND (CASE WHEN q.currency = 'USD' THEN round(q.total * 10000)::int8
-            ELSE (SELECT round(q.total * r.rate * 10000)::int8 FROM exchange_rates r
-                  WHERE r.currency = q.currency AND r.day = (q.created_at AT TIME ZONE 'UTC')::date) END) IS NOT NULL)) AS is_new
-  FROM od o WHERE o.customer_key IS NOT NULL
+         (o.customer_key IS NULL OR o.id = fi.first_id) AS is_new
+  FROM od o LEFT JOIN firsts fi ON fi.customer_key = o.customer_key WHERE o.customer_key IS NOT NULL
 ),
 cohort AS (
   SELECT customer_key, m, count(*) OVER (PARTITION BY m) AS size FROM x WHERE is_new

@@ -1,9 +1,9 @@
 -- Panel: Tickets (drill-down)
 -- Metrics: tickets drill-down (all, newest first) (docs/METRICS.md)
--- Attribution as a strong engineer writes it: one as-of merge of each customer's tickets and orders
--- (a window over both, sorted once), instead of a probe per ticket or a join of every (ticket,
--- order) pair. The 1000 newest tickets of the range; segment, first response and score for those
--- rows only.
+-- Attribution as a strong engineer writes it: each ticket probes orders(customer_key, created_at)
+-- for its 72 h window cut at its customer's next ticket (lead()), so each order goes to its latest
+-- ticket without a join of every pair. The 1000 newest tickets of the range; segment, first
+-- response and score for those rows only.
 -- Data source settings of the bench, written in the SQL as a user writes them: shop currency USD,
 -- report time zone Europe/Paris, attribution window 72 h (last touch, date basis ticket), excluded
 -- statuses cancelled/refunded/voided, VIP = 500 USD spent or 5 orders or tag vip, SLA targets
@@ -17,33 +17,24 @@ WITH params AS (
               WHEN $2::timestamptz - $1::timestamptz < interval '17520 hours' THEN 'week'
               ELSE 'month' END AS unit
 ),
-tk AS (  -- tickets that can be credited: created from p.t0 to 72 h past the range
-  SELECT t.id, t.customer_key, t.created_at, t.closed_at, t.closing_agent, t.channel, t.project, t.topic, t.priority, t.tags
+tk AS (  -- tickets from p.t0 to 72 h past the range, each with its customer's next ticket
+  SELECT t.id, t.customer_key, t.created_at, t.closed_at, t.closing_agent, t.channel, t.project, t.topic, t.priority, t.tags,
+         lead(t.created_at) OVER (PARTITION BY t.customer_key ORDER BY t.created_at, t.id COLLATE "C") AS next_at
   FROM params p, tickets t
   WHERE t.created_at >= p.t0 AND t.created_at < p.t1 + interval '72 hours'
 ),
-od AS (  -- eligible orders: counted status, convertible currency; amount in 1/10000 USD
-  SELECT o.customer_key, o.created_at, a.amount
-  FROM params p, orders o CROSS JOIN LATERAL (SELECT CASE WHEN o.currency = 'USD' THEN round(o.total * 10000)::int8
+credit AS (  -- per ticket of the range: credited orders and revenue
+  SELECT t.id AS ticket_id, c.orders, c.revenue
+  FROM params p, tk t CROSS JOIN LATERAL (
+    SELECT count(*) AS orders, sum(a.amount) AS revenue
+    FROM orders o CROSS JOIN LATERAL (SELECT CASE WHEN o.currency = 'USD' THEN round(o.total * 10000)::int8
             ELSE (SELECT round(o.total * r.rate * 10000)::int8 FROM exchange_rates r
                   WHERE r.currency = o.currency AND r.day = (o.created_at AT TIME ZONE 'UTC')::date) END AS amount) a
-  WHERE o.created_at >= p.t0 AND o.created_at < p.t1 + interval '72 hours'
-    AND coalesce(o.status, '') NOT IN ('cancelled', 'refunded', 'voided') AND a.amount IS NOT NULL
-),
-ev AS (  -- the as-of merge: tickets and orders of each customer in time order, tickets first at a tie
-  SELECT customer_key, created_at, id,
-         count(id) OVER (PARTITION BY customer_key ORDER BY created_at, id COLLATE "C" NULLS LAST
-                         ROWS UNBOUNDED PRECEDING) AS run,
-         amount
-  FROM (SELECT customer_key, created_at, id, NULL::int8 AS amount FROM tk WHERE customer_key IS NOT NULL
-        UNION ALL
-        SELECT customer_key, created_at, NULL, amount FROM od WHERE customer_key IS NOT NULL) x
-),
-credit AS (  -- per ticket: credited orders and revenue
-  SELECT t.id AS ticket_id, count(*) AS orders, sum(o.amount) AS revenue
-  FROM ev o JOIN ev t ON t.customer_key = o.customer_key AND t.run = o.run AND t.id IS NOT NULL
-  WHERE o.id IS NULL AND o.run > 0 AND o.created_at < t.created_at + interval '72 hours'
-  GROUP BY t.id
+    WHERE o.customer_key = t.customer_key
+      AND o.created_at >= t.created_at AND o.created_at < least(t.created_at + interval '72 hours', t.next_at)
+      AND coalesce(o.status, '') NOT IN ('cancelled', 'refunded', 'voided') AND a.amount IS NOT NULL
+  ) c
+  WHERE t.created_at < p.t1 AND t.customer_key IS NOT NULL AND c.orders > 0
 ),
 shown AS (  -- the rows shown, chosen before the per-row details are computed
   SELECT t.*, coalesce(c.orders, 0) AS credited_orders, coalesce(c.revenue, 0) AS revenue
