@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"math"
 	"os"
 	"path/filepath"
@@ -368,7 +369,9 @@ func (b *bench) checkPeers(ctx context.Context, from, to time.Time) ([]peerCheck
 			if err != nil {
 				return nil, fmt.Errorf("%s, panel %q, the plugin: %w", p.dashboard, p.panel, err)
 			}
+			began := time.Now()
 			got, err := runPeer(ctx, b.peerPool, q, pf, pt)
+			log.Printf("checked %s / %s: peer SQL %s", p.name(), p.panel, ms(time.Since(began)))
 			if err != nil {
 				c.diffs = []string{err.Error()}
 			} else {
