@@ -51,24 +51,26 @@ cohort AS (
   SELECT customer_key, m, count(*) OVER (PARTITION BY m) AS size FROM x WHERE is_new
 ),
 c AS (SELECT DISTINCT m, size FROM cohort),
-a AS (  -- later orders of the cohort's customers
-  SELECT x.customer_key, x.m, k.m AS cm FROM x JOIN cohort k USING (customer_key) WHERE NOT x.is_new AND x.m > k.m
-)
+back AS (  -- the months in which each cohort customer ordered again, once each
+  SELECT DISTINCT k.m AS cm, x.m - k.m AS k, x.customer_key
+  FROM x JOIN cohort k USING (customer_key) WHERE NOT x.is_new AND x.m > k.m AND x.m <= k.m + 12
+),
+a AS (SELECT cm, k, count(*) AS n FROM back GROUP BY cm, k)
 SELECT to_char(make_date(c.m / 12, c.m % 12 + 1, 1), 'YYYY-MM') AS cohort,
        make_date(c.m / 12, c.m % 12 + 1, 1)::timestamp AT TIME ZONE 'Europe/Paris' AS cohort_start,
        c.size::float8 AS customers,
-       CASE WHEN c.m + 1 <= (SELECT last FROM span) THEN count(DISTINCT a.customer_key) FILTER (WHERE a.m = c.m + 1)::float8 / c.size * 100 END AS month_1,
-       CASE WHEN c.m + 2 <= (SELECT last FROM span) THEN count(DISTINCT a.customer_key) FILTER (WHERE a.m = c.m + 2)::float8 / c.size * 100 END AS month_2,
-       CASE WHEN c.m + 3 <= (SELECT last FROM span) THEN count(DISTINCT a.customer_key) FILTER (WHERE a.m = c.m + 3)::float8 / c.size * 100 END AS month_3,
-       CASE WHEN c.m + 4 <= (SELECT last FROM span) THEN count(DISTINCT a.customer_key) FILTER (WHERE a.m = c.m + 4)::float8 / c.size * 100 END AS month_4,
-       CASE WHEN c.m + 5 <= (SELECT last FROM span) THEN count(DISTINCT a.customer_key) FILTER (WHERE a.m = c.m + 5)::float8 / c.size * 100 END AS month_5,
-       CASE WHEN c.m + 6 <= (SELECT last FROM span) THEN count(DISTINCT a.customer_key) FILTER (WHERE a.m = c.m + 6)::float8 / c.size * 100 END AS month_6,
-       CASE WHEN c.m + 7 <= (SELECT last FROM span) THEN count(DISTINCT a.customer_key) FILTER (WHERE a.m = c.m + 7)::float8 / c.size * 100 END AS month_7,
-       CASE WHEN c.m + 8 <= (SELECT last FROM span) THEN count(DISTINCT a.customer_key) FILTER (WHERE a.m = c.m + 8)::float8 / c.size * 100 END AS month_8,
-       CASE WHEN c.m + 9 <= (SELECT last FROM span) THEN count(DISTINCT a.customer_key) FILTER (WHERE a.m = c.m + 9)::float8 / c.size * 100 END AS month_9,
-       CASE WHEN c.m + 10 <= (SELECT last FROM span) THEN count(DISTINCT a.customer_key) FILTER (WHERE a.m = c.m + 10)::float8 / c.size * 100 END AS month_10,
-       CASE WHEN c.m + 11 <= (SELECT last FROM span) THEN count(DISTINCT a.customer_key) FILTER (WHERE a.m = c.m + 11)::float8 / c.size * 100 END AS month_11,
-       CASE WHEN c.m + 12 <= (SELECT last FROM span) THEN count(DISTINCT a.customer_key) FILTER (WHERE a.m = c.m + 12)::float8 / c.size * 100 END AS month_12
+       CASE WHEN c.m + 1 <= (SELECT last FROM span) THEN coalesce(max(a.n) FILTER (WHERE a.k = 1), 0)::float8 / c.size * 100 END AS month_1,
+       CASE WHEN c.m + 2 <= (SELECT last FROM span) THEN coalesce(max(a.n) FILTER (WHERE a.k = 2), 0)::float8 / c.size * 100 END AS month_2,
+       CASE WHEN c.m + 3 <= (SELECT last FROM span) THEN coalesce(max(a.n) FILTER (WHERE a.k = 3), 0)::float8 / c.size * 100 END AS month_3,
+       CASE WHEN c.m + 4 <= (SELECT last FROM span) THEN coalesce(max(a.n) FILTER (WHERE a.k = 4), 0)::float8 / c.size * 100 END AS month_4,
+       CASE WHEN c.m + 5 <= (SELECT last FROM span) THEN coalesce(max(a.n) FILTER (WHERE a.k = 5), 0)::float8 / c.size * 100 END AS month_5,
+       CASE WHEN c.m + 6 <= (SELECT last FROM span) THEN coalesce(max(a.n) FILTER (WHERE a.k = 6), 0)::float8 / c.size * 100 END AS month_6,
+       CASE WHEN c.m + 7 <= (SELECT last FROM span) THEN coalesce(max(a.n) FILTER (WHERE a.k = 7), 0)::float8 / c.size * 100 END AS month_7,
+       CASE WHEN c.m + 8 <= (SELECT last FROM span) THEN coalesce(max(a.n) FILTER (WHERE a.k = 8), 0)::float8 / c.size * 100 END AS month_8,
+       CASE WHEN c.m + 9 <= (SELECT last FROM span) THEN coalesce(max(a.n) FILTER (WHERE a.k = 9), 0)::float8 / c.size * 100 END AS month_9,
+       CASE WHEN c.m + 10 <= (SELECT last FROM span) THEN coalesce(max(a.n) FILTER (WHERE a.k = 10), 0)::float8 / c.size * 100 END AS month_10,
+       CASE WHEN c.m + 11 <= (SELECT last FROM span) THEN coalesce(max(a.n) FILTER (WHERE a.k = 11), 0)::float8 / c.size * 100 END AS month_11,
+       CASE WHEN c.m + 12 <= (SELECT last FROM span) THEN coalesce(max(a.n) FILTER (WHERE a.k = 12), 0)::float8 / c.size * 100 END AS month_12
 FROM c LEFT JOIN a ON a.cm = c.m
 GROUP BY c.m, c.size
 ORDER BY c.m
