@@ -1,13 +1,14 @@
-// Command bench measures the plugin at benchmark scale, side by side with hand-written SQL and
-// with the scan limit, and writes the figures to docs/BENCHMARKS.md.
+// Command bench measures each shipped dashboard at benchmark scale against its peer dashboard: the
+// same panels written in hand SQL (bench/peer), checked equal to the plugin's answers first. It
+// writes the figures to docs/BENCHMARKS.md.
 //
-//	go run ./cmd/bench [-dir .bench | -url postgres://owner:pass@host/db] [-runs 5] [-days 30,365]
-//	    [-out docs/BENCHMARKS.md]
+//	go run ./cmd/bench [-dir .bench | -url postgres://owner:pass@host/db] [-scale bench|bench10x|demo]
+//	    [-runs 3] [-days 30,365] [-panel-days 30] [-check-days 30] [-out docs/BENCHMARKS.md]
 //
 // Without -url it starts (and stops) a private PostgreSQL cluster kept in -dir, loading the
-// benchmark dataset (pkg/demo, demo.Bench) on first use only. With -url it uses that database,
-// loading the dataset into its public schema when it is not there yet (the role must be able to
-// create tables).
+// dataset of -scale (pkg/demo) into its own database on first use only. With -url it uses that
+// database, loading the dataset into its public schema when it is not there yet (the role must be
+// able to create tables). Run one bench at a time on a -dir: the cluster stops when a run ends.
 package main
 
 import (
