@@ -7,7 +7,7 @@ ARG PLUGIN_DIR=/var/lib/grafana/plugins/supportops-analytics-datasource
 
 # Frontend: module.js, plugin.json, README.md, CHANGELOG.md, LICENSE, img/ and dashboards/
 # into /src/dist.
-FROM node:20-bookworm AS frontend
+FROM node:24-bookworm AS frontend
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci

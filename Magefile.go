@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/magefile/mage/mg"
@@ -23,6 +24,10 @@ import (
 const (
 	distDir       = "dist"
 	dashboardsDir = "dashboards"
+
+	// Inputs of CI's fuzzing runs (docs/RELIABILITY.md).
+	fuzzParseQueryInputs   = "80000x"
+	fuzzLoadSettingsInputs = "70000x"
 )
 
 // Default builds the backend for every platform the SDK supports.
@@ -60,7 +65,8 @@ func Dist() error {
 }
 
 // CI is the project's test command: check formatting, vet, test and briefly fuzz the backend, type-check,
-// lint and test the frontend, then build and check the plugin package.
+// lint and test the frontend, build and check the plugin package, then run the browser tests
+// against a real Grafana (see E2E).
 func CI() error {
 	mg.SerialDeps(NpmInstall)
 	if err := checkGofmt(); err != nil {
@@ -72,8 +78,11 @@ func CI() error {
 		{"go", "test", "-count=1", "./..."},
 		// A short fixed fuzzing run of the query and settings parsers (the QueryData fuzzer needs a
 		// PostgreSQL per worker and minutes of instrumented build: run it by hand, see docs/RELIABILITY.md).
-		{"go", "test", "./pkg/models", "-run", "^$", "-fuzz", "^FuzzParseQuery$", "-fuzztime", "15s"},
-		{"go", "test", "./pkg/models", "-run", "^$", "-fuzz", "^FuzzLoadSettings$", "-fuzztime", "15s"},
+		// A number of inputs, not a duration: a duration-bounded run can fail with "context deadline
+		// exceeded" when its time runs out mid-input (seen once in three CI runs). Each count takes
+		// about 15 s on the 2-core CI machine.
+		{"go", "test", "./pkg/models", "-run", "^$", "-fuzz", "^FuzzParseQuery$", "-fuzztime=" + fuzzParseQueryInputs},
+		{"go", "test", "./pkg/models", "-run", "^$", "-fuzz", "^FuzzLoadSettings$", "-fuzztime=" + fuzzLoadSettingsInputs},
 		{"npm", "run", "typecheck"},
 		{"npm", "run", "lint"},
 		{"npm", "run", "test:ci"},
@@ -84,7 +93,24 @@ func CI() error {
 		}
 	}
 	mg.SerialDeps(Dist)
-	return nil
+	return run("go", "run", "./cmd/devenv", "e2e")
+}
+
+// E2E builds the plugin and runs the browser tests (tests/, Playwright with Debian's Chromium)
+// against a real Grafana with the plugin, the provisioning and the demo data: Docker Compose
+// where a Docker engine runs, else ../shared/grafana; see cmd/devenv. Extra arguments go to
+// `playwright test` through E2E_ARGS (e.g. E2E_ARGS="tests/dashboards.spec.ts").
+func E2E() error {
+	mg.SerialDeps(Dist)
+	return run("go", append([]string{"run", "./cmd/devenv", "e2e"}, strings.Fields(os.Getenv("E2E_ARGS"))...)...)
+}
+
+// Demo runs Grafana with the plugin, the provisioned data source, dashboards and alert rule, and
+// the demo data, until Ctrl-C: Docker Compose where a Docker engine runs, else ../shared/grafana
+// with a private PostgreSQL cluster (see cmd/devenv).
+func Demo() error {
+	mg.SerialDeps(Dist)
+	return run("go", "run", "./cmd/devenv", "demo")
 }
 
 // NpmInstall runs `npm ci` when node_modules is missing or older than package-lock.json.
@@ -174,6 +200,15 @@ func checkDist() error {
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("%s/ is incomplete, missing: %s", distDir, strings.Join(missing, ", "))
+	}
+	// Grafana shows the README on the plugin's page, where links to files of the repository
+	// (docs/, provisioning/) lead nowhere: they must be absolute.
+	readme, err := os.ReadFile(filepath.Join(distDir, "README.md"))
+	if err != nil {
+		return err
+	}
+	if rel := regexp.MustCompile(`\]\((?:[^)#h][^)]*|h[^t][^)]*)\)`).FindAllString(string(readme), -1); len(rel) > 0 {
+		return fmt.Errorf("README.md has relative links, dead on Grafana's plugin page: %s", strings.Join(rel, ", "))
 	}
 	fmt.Printf("%s/ is complete (%d files checked)\n", distDir, len(want)+1)
 	return nil

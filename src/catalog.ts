@@ -38,6 +38,32 @@ export function metricOptions(catalog?: Catalog): Array<ComboboxOption<string>> 
 }
 
 /**
+ * Whether every word typed appears in one of texts, ignoring case: "revenue" finds attributed_revenue
+ * ("Total sales from support") by its key, "credited" by its description.
+ */
+export function matchesSearch(input: string, ...texts: Array<string | undefined>): boolean {
+  const haystack = texts
+    .filter((t) => t !== undefined)
+    .join('\n')
+    .toLowerCase();
+  return input
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((w) => w !== '')
+    .every((w) => haystack.includes(w));
+}
+
+/** The options whose key, label or description match what is typed (see matchesSearch). */
+export function searchOptions<T extends string>(options: Array<ComboboxOption<T>>, input: string) {
+  return options.filter((o) => matchesSearch(input, o.value, o.label, o.description));
+}
+
+/** The label of a metric or dimension key, for the chosen values' pills; the key itself when unknown. */
+export function labelOf(options: Array<ComboboxOption<string>>, key: string): string {
+  return options.find((o) => o.value === key)?.label ?? key;
+}
+
+/**
  * The dimensions every chosen metric supports (all of them when none is chosen). Entries that are not
  * catalog metrics (template variables) do not narrow the list: the backend checks them once interpolated.
  */

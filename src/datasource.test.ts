@@ -1,5 +1,5 @@
 import { CoreApp, DataQueryRequest, dateTime, FieldType, toDataFrame } from '@grafana/data';
-import { DataSourceWithBackend, TemplateSrv } from '@grafana/runtime';
+import { BackendSrv, DataSourceWithBackend, setBackendSrv, TemplateSrv } from '@grafana/runtime';
 import { lastValueFrom, of } from 'rxjs';
 
 import { DataSource, reportTimezone } from './datasource';
@@ -24,6 +24,7 @@ const VARIABLES = {
   dim: { value: 'topic', options: ['topic', 'agent'] },
   limit: { value: '25', options: ['25', '100'] },
   window: { value: '48', options: ['48', '72'] },
+  anchor: { value: 'closed', options: ['created', 'closed'] },
 };
 
 function query(patch: Partial<SAQuery>): SAQuery {
@@ -106,6 +107,16 @@ describe('DataSource', () => {
       expect(out.attribution).toEqual({ windowHours: 48, model: 'first_touch' });
     });
 
+    it('interpolates the attribution anchor, model and date basis', () => {
+      const out = ds.applyTemplateVariables(
+        query({ attribution: { anchor: '${anchor}' as never, model: 'linear', dateBasis: 'order' } }),
+        {}
+      );
+      expect(out.attribution).toEqual({ anchor: 'closed', model: 'linear', dateBasis: 'order' });
+      const unknown = ds.applyTemplateVariables(query({ attribution: { anchor: '$nope' as never } }), {});
+      expect(unknown.attribution?.anchor).toBe('$nope');
+    });
+
     it('keeps a numeric field that does not interpolate to a number as text', () => {
       const out = ds.applyTemplateVariables({ ...query({}), limit: '$nolimit' } as unknown as SAQuery, {});
       expect(out.limit).toBe('$nolimit');
@@ -114,6 +125,81 @@ describe('DataSource', () => {
     it('leaves a query without variables unchanged', () => {
       const q = query({ groupBy: ['agent'], filters: { channels: ['chat'] }, interval: 'day', compare: 'none' });
       expect(ds.applyTemplateVariables(q, {})).toEqual(q);
+    });
+  });
+
+  describe('ad hoc filters', () => {
+    it('lists the filterable dimensions of the catalog as keys, by name', async () => {
+      jest.spyOn(ds, 'getResource').mockResolvedValue(CATALOG);
+      await expect(ds.getTagKeys()).resolves.toEqual([
+        { text: 'Agent', value: 'agent' },
+        { text: 'Channel', value: 'channel' },
+        { text: 'Segment', value: 'segment' },
+        { text: 'CSAT score', value: 'score' },
+        { text: 'Customer type', value: 'customer_type' },
+        { text: 'Handled by', value: 'handled_by' },
+      ]);
+    });
+
+    it("lists a key's values in the dashboard's range through a variable query", async () => {
+      const frame = toDataFrame({ fields: [{ name: 'channel', type: FieldType.string, values: ['chat', 'email'] }] });
+      const spy = jest.spyOn(DataSourceWithBackend.prototype, 'query').mockReturnValue(of({ data: [frame] }));
+      const range = request([], '').range;
+      await expect(ds.getTagValues({ key: 'channel', filters: [], timeRange: range })).resolves.toEqual([
+        { text: 'chat', value: 'chat' },
+        { text: 'email', value: 'email' },
+      ]);
+      const sent = spy.mock.calls[0][0];
+      expect(sent.targets).toEqual([{ refId: 'values', queryType: 'variable', dimension: 'channel' }]);
+      expect(sent.range).toBe(range);
+    });
+
+    it('copies the dashboard filters into every query, for the backend to apply', () => {
+      const out = ds.applyTemplateVariables(query({ filters: { agents: ['$agent'] } }), {}, [
+        { key: 'channel', operator: '=', value: 'chat' },
+        { key: 'agent', operator: '!=', value: 'bob', keyLabel: 'Agent', origin: 'dashboard' } as never,
+        { key: 'tag', operator: '=|', value: 'refund', values: ['refund', 'vip'] },
+        { key: 'topic', operator: '=~', value: 'ship.*' },
+      ]);
+      expect(out.filters?.agents).toEqual(['alice']);
+      expect(out.adhocFilters).toEqual([
+        { key: 'channel', operator: '=', value: 'chat' },
+        { key: 'agent', operator: '!=', value: 'bob' },
+        { key: 'tag', operator: '=|', value: 'refund', values: ['refund', 'vip'] },
+        // Sent as it is: the backend says in a notice that it does not apply this operator.
+        { key: 'topic', operator: '=~', value: 'ship.*' },
+      ]);
+    });
+
+    it('adds no ad hoc filters without any, nor to variable queries', () => {
+      expect(ds.applyTemplateVariables(query({}), {}, [])).not.toHaveProperty('adhocFilters');
+      expect(ds.applyTemplateVariables(query({}), {})).not.toHaveProperty('adhocFilters');
+      const variable: SAQuery = { refId: 'v', queryType: 'variable', dimension: 'agent' };
+      expect(ds.applyTemplateVariables(variable, {}, [{ key: 'channel', operator: '=', value: 'chat' }])).toEqual(
+        variable
+      );
+    });
+
+    it('keeps ad hoc filters a saved query already carries', () => {
+      const saved = query({ adhocFilters: [{ key: 'project', operator: '=', value: 'shop-a' }] });
+      expect(ds.applyTemplateVariables(saved, {}).adhocFilters).toEqual([
+        { key: 'project', operator: '=', value: 'shop-a' },
+      ]);
+      expect(
+        ds.applyTemplateVariables(saved, {}, [{ key: 'channel', operator: '!=', value: 'chat' }]).adhocFilters
+      ).toEqual([
+        { key: 'project', operator: '=', value: 'shop-a' },
+        { key: 'channel', operator: '!=', value: 'chat' },
+      ]);
+    });
+
+    it('sends the ad hoc filters Grafana passes with a request in the query JSON', async () => {
+      const fetch = jest.fn().mockReturnValue(of({ data: { results: { A: { frames: [] } } } }));
+      setBackendSrv({ fetch } as unknown as BackendSrv);
+      const filters = [{ key: 'agent', operator: '=', value: 'alice' }];
+      await lastValueFrom(ds.query({ ...request([query({})], 'utc'), filters }));
+      const body = fetch.mock.calls[0][0].data;
+      expect(body.queries[0]).toMatchObject({ refId: 'A', metrics: ['tickets'], adhocFilters: filters });
     });
   });
 
@@ -144,24 +230,37 @@ describe('DataSource', () => {
       expect(sentTargets('browser')[0].timezone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
     });
 
-    it('subscribes a streamed live feed to its Grafana Live channel, besides the table answer', async () => {
+    it('subscribes a streamed live feed to its Grafana Live channel; the stream replaces the table', async () => {
       const table = toDataFrame({ fields: [{ name: 'kind', type: FieldType.string, values: ['order'] }] });
-      const pushed = toDataFrame({ fields: [{ name: 'kind', type: FieldType.string, values: ['cart'] }] });
-      const spy = jest.spyOn(DataSourceWithBackend.prototype, 'query').mockReturnValue(of({ data: [table] }));
+      const pushed = toDataFrame({ fields: [{ name: 'kind', type: FieldType.string, values: ['cart', 'order'] }] });
+      const other = toDataFrame({ fields: [{ name: 'tickets', type: FieldType.number, values: [3] }] });
+      const spy = jest
+        .spyOn(DataSourceWithBackend.prototype, 'query')
+        .mockImplementation((r: DataQueryRequest<SAQuery>) =>
+          of({ data: [r.targets[0].queryType === 'live_feed' ? table : other] })
+        );
       getDataStream.mockReturnValue(of({ data: [pushed] }));
-      const feed = query({ queryType: 'live_feed', metrics: undefined, stream: true, limit: 20 });
-      const responses: unknown[] = [];
+      const feed = query({ refId: 'B', queryType: 'live_feed', metrics: undefined, stream: true, limit: 20 });
+      const responses: Array<{ key?: string; frame: unknown }> = [];
       await new Promise<void>((done) =>
-        ds.query(request([feed], 'utc')).subscribe({ next: (r) => responses.push(r.data[0]), complete: done })
+        ds
+          .query(request([query({}), feed], 'utc'))
+          .subscribe({ next: (r) => responses.push({ key: r.key, frame: r.data[0] }), complete: done })
       );
-      expect(spy).toHaveBeenCalledTimes(1);
+      expect(spy).toHaveBeenCalledTimes(2);
       expect(getDataStream).toHaveBeenCalledWith(
         expect.objectContaining({
-          addr: { scope: 'ds', stream: ds.uid, path: 'live_feed' },
-          buffer: { maxLength: 20 },
+          addr: { scope: 'ds', stream: ds.uid, path: 'live_feed/20' },
+          buffer: { maxLength: 20, action: 'replace' },
         })
       );
-      expect(responses).toEqual([table, pushed]);
+      // Grafana keeps one packet per key: the stream's list takes the table's place, the other
+      // query keeps its own (default) key.
+      expect(responses).toEqual([
+        { key: undefined, frame: other },
+        { key: 'live-feed-B', frame: table },
+        { key: 'live-feed-B', frame: pushed },
+      ]);
     });
 
     it('does not subscribe a live feed without stream', () => {

@@ -6,7 +6,9 @@ export type QueryType = 'metrics' | 'tickets' | 'top_products' | 'live_feed' | '
 
 export type Interval = 'auto' | 'hour' | 'day' | 'week' | 'month';
 export type Compare = 'none' | 'previous_period' | 'previous_year';
-export type AttributionModel = 'last_touch' | 'first_touch';
+export type AttributionModel = 'last_touch' | 'first_touch' | 'linear';
+/** Where an attribution window is anchored: the ticket's creation, or its closing (SPEC 5.2). */
+export type AttributionAnchor = 'created' | 'closed';
 export type DateBasis = 'ticket' | 'order';
 export type SortBy = 'revenue' | 'quantity';
 /** Orders of the tickets drill-down. */
@@ -27,6 +29,8 @@ export interface SAFilters {
   customer_types?: string[];
   currencies?: string[];
   products?: string[];
+  /** automated, human, mixed, unanswered. */
+  handledBy?: string[];
 }
 
 export type FilterKey = keyof SAFilters;
@@ -34,6 +38,7 @@ export type FilterKey = keyof SAFilters;
 export interface SAAttribution {
   windowHours?: number;
   model?: AttributionModel;
+  anchor?: AttributionAnchor;
   dateBasis?: DateBasis;
 }
 
@@ -55,6 +60,18 @@ export interface SAQuery extends DataQuery {
   stream?: boolean;
   months?: number;
   dimension?: string;
+  /** Overrides the data source's slaClock for first_response_sla_rate. */
+  slaClock?: SLAClock;
+  /** The dashboard's ad hoc filters, set by applyTemplateVariables; the backend ANDs them with filters. */
+  adhocFilters?: SAAdhocFilter[];
+}
+
+/** One ad hoc filter as sent to the backend: key is a dimension key; values for =| and !=|. */
+export interface SAAdhocFilter {
+  key: string;
+  operator: string;
+  value: string;
+  values?: string[];
 }
 
 export const DEFAULT_QUERY: Partial<SAQuery> = {
@@ -76,6 +93,19 @@ export const QUERY_DEFAULTS = {
 export type SSLMode = 'disable' | 'require' | 'verify-ca' | 'verify-full';
 export type WeekStart = 'monday' | 'sunday';
 export type CSATCredit = 'closing_agent' | 'participants';
+export type SLAClock = 'calendar' | 'business';
+export type Weekday = 'monday' | 'tuesday' | 'wednesday' | 'thursday' | 'friday' | 'saturday' | 'sunday';
+export const WEEKDAYS: Weekday[] = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+/** An opening interval, ["HH:MM", "HH:MM"] in the team's zone ("24:00" ends at midnight). */
+export type OpenInterval = [string, string];
+
+/** The team's opening hours (SPEC 5.3b): a missing weekday is closed; holidays (YYYY-MM-DD) are closed all day. */
+export interface BusinessHours {
+  /** IANA zone of the team; absent: the timezone setting. */
+  timezone?: string;
+  week?: Partial<Record<Weekday, OpenInterval[]>>;
+  holidays?: string[];
+}
 
 /** jsonData of a data source instance (SPEC 3). Absent keys take the backend's defaults. */
 export interface SAOptions extends DataSourceJsonData {
@@ -94,6 +124,7 @@ export interface SAOptions extends DataSourceJsonData {
   maxRangeDays?: number;
   attributionWindowHours?: number;
   attributionModel?: AttributionModel;
+  attributionAnchor?: AttributionAnchor;
   excludedStatuses?: string[];
   currency?: string;
   timezone?: string;
@@ -104,6 +135,10 @@ export interface SAOptions extends DataSourceJsonData {
   csatCredit?: CSATCredit;
   /** First-response target per priority, in seconds. */
   slaTargets?: Record<string, number>;
+  /** What first_response_sla_rate's targets count: every second, or business seconds. */
+  slaClock?: SLAClock;
+  /** Absent: every hour counts, and the business-hours metrics are an error. */
+  businessHours?: BusinessHours;
 }
 
 /** secureJsonData: written by the browser, never read back (only secureJsonFields says which are set). */
@@ -129,6 +164,7 @@ export const SETTINGS_DEFAULTS = {
   maxRangeDays: 732,
   attributionWindowHours: 72,
   attributionModel: 'last_touch' as AttributionModel,
+  attributionAnchor: 'created' as AttributionAnchor,
   excludedStatuses: ['cancelled', 'refunded', 'voided'],
   currency: 'USD',
   timezone: 'UTC',
@@ -138,6 +174,7 @@ export const SETTINGS_DEFAULTS = {
   vipTags: ['vip'],
   csatCredit: 'closing_agent' as CSATCredit,
   slaTargets: { critical: 3600, high: 14400, normal: 86400, low: 172800 } as Record<string, number>,
+  slaClock: 'calendar' as SLAClock,
 };
 
 /** The catalog resource served by the backend (GET resources/catalog). */

@@ -37,6 +37,9 @@ type bench struct {
 	heapFile string                          // write a heap profile after each cold refresh (the last one stays)
 }
 
+// officeDay is a weekday of the demo's business hours.
+var officeDay = [][]string{{"09:00", "12:30"}, {"13:30", "18:00"}}
+
 func newBench(ctx context.Context, db *database, dashboards, peers string) (*bench, error) {
 	jsonData, err := json.Marshal(map[string]any{
 		"helpdeskHost":        fmt.Sprintf("%s:%d", db.login.host, db.login.port),
@@ -46,6 +49,14 @@ func newBench(ctx context.Context, db *database, dashboards, peers string) (*ben
 		"currency":            "USD",
 		"timezone":            reportZone,
 		"queryTimeoutSeconds": 300,
+		// The demo provisioning's office hours (provisioning/datasources), which the VIP queue's
+		// business-hours panels need.
+		"businessHours": map[string]any{
+			"timezone": reportZone,
+			"week": map[string]any{"monday": officeDay, "tuesday": officeDay, "wednesday": officeDay,
+				"thursday": officeDay, "friday": officeDay},
+			"holidays": []string{"2026-11-11", "2026-12-25", "2027-01-01"},
+		},
 	})
 	if err != nil {
 		return nil, err

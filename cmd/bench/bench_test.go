@@ -63,7 +63,12 @@ func TestPeerSQLMatchesThePlugin(t *testing.T) {
 			assert.NotNil(t, c.peer, "%s, panel %q has no peer SQL in bench/peer/%s", c.panel.dashboard, c.panel.panel, c.panel.name())
 			rows += c.rows
 		}
-		assert.Len(t, checks, 51)
+		assert.Len(t, checks, 58)
+		peers := 0
+		for _, byPanel := range b.peers {
+			peers += len(byPanel)
+		}
+		assert.Equal(t, len(checks), peers, "a peer file whose panel the dashboards no longer have (renamed?)")
 		assert.Greater(t, rows, 1000, "%d days: rows compared", days)
 	}
 }
@@ -94,16 +99,27 @@ func TestCompareTables(t *testing.T) {
 func TestPanelQueriesOfTheDashboards(t *testing.T) {
 	panels, err := loadPanelQueries("../../dashboards")
 	require.NoError(t, err)
-	assert.Len(t, panels, 51)
+	assert.Len(t, panels, 58)
+	var literal []string
 	for _, p := range panels {
 		var q struct {
-			Filters map[string][]string `json:"filters"`
+			Filters     map[string][]string `json:"filters"`
+			Attribution map[string]any      `json:"attribution"`
 		}
 		require.NoError(t, json.Unmarshal(p.raw, &q), p.panel)
 		for key, values := range q.Filters {
 			for _, v := range values {
+				// A variable becomes an empty list (All); a literal value (the chat drill-down's
+				// channel, the segments of the CSAT by segment and VIP panels) stays.
 				assert.NotRegexp(t, variableRef, v, "%s: filters.%s: All is an empty list", p.panel, key)
+				literal = append(literal, p.panel+": "+key+"="+v)
 			}
 		}
+		// The Synthesis dashboard's $anchor takes its default, the data source's setting.
+		assert.NotContains(t, q.Attribution, "anchor", "%s: attribution.anchor is a variable", p.panel)
 	}
+	assert.ElementsMatch(t, []string{"Chat conversations created (drill-down): channels=chat",
+		"CSAT by segment: segments=new_buyer", "CSAT by segment: segments=returning", "CSAT by segment: segments=vip",
+		"VIP SLA rate: segments=vip", "VIP first response: segments=vip", "VIP resolution: segments=vip",
+		"Open VIP tickets: segments=vip"}, literal, "the literal filter values of the panels")
 }

@@ -94,11 +94,20 @@ func loadPanelQueries(dir string) ([]panelQuery, error) {
 
 var variableRef = regexp.MustCompile(`^(\$\w+|\$\{[^}]*\}|\[\[[^\]]*\]\])$`)
 
-// allSelected empties every filter list that holds a template variable (All selected).
+// allSelected empties every filter list that holds a template variable (All selected), and drops the
+// attribution options that do.
 func allSelected(raw json.RawMessage) (json.RawMessage, error) {
 	var q map[string]any
 	if err := json.Unmarshal(raw, &q); err != nil {
 		return nil, err
+	}
+	// An attribution option chosen by a variable (the Synthesis dashboard's $anchor) takes the data
+	// source's setting, which the dashboard's default value is.
+	attribution, _ := q["attribution"].(map[string]any)
+	for key, v := range attribution {
+		if s, ok := v.(string); ok && variableRef.MatchString(s) {
+			delete(attribution, key)
+		}
 	}
 	filters, _ := q["filters"].(map[string]any)
 	for key, list := range filters {

@@ -5,6 +5,7 @@ package engine_test
 // shares no code or shortcut with the engine. property_test.go compares the two on random data.
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"math"
@@ -83,6 +84,33 @@ type bfConfig struct {
 	VIPTags      []string
 	SLA          map[string]time.Duration
 	Now          time.Time
+	Model        string // attributionModel setting
+	Anchor       string // attributionAnchor setting
+	Hours        bfHours
+	SLAClock     string // the slaClock setting: calendar | business
+}
+
+// bfHours are the team's opening hours (SPEC 5.3b): per weekday, [start, end) in seconds after the
+// local midnight; holidays are local dates.
+type bfHours struct {
+	Loc      *time.Location
+	Week     map[time.Weekday][][2]int
+	Holidays []string
+}
+
+// open reports whether the team's wall clock at instant at shows an opening hour of a working day.
+func (h bfHours) open(at time.Time) bool {
+	w := at.In(h.Loc)
+	if slices.Contains(h.Holidays, w.Format("2006-01-02")) {
+		return false
+	}
+	sec := w.Hour()*3600 + w.Minute()*60 + w.Second()
+	for _, iv := range h.Week[w.Weekday()] {
+		if sec >= iv[0] && sec < iv[1] {
+			return true
+		}
+	}
+	return false
 }
 
 // bfQuery is one query as the reference sees it.
@@ -90,14 +118,17 @@ type bfQuery struct {
 	Metrics  []string
 	GroupBy  []string
 	Filters  map[string][]string // dimension key -> accepted values
+	Excluded map[string][]string // dimension key -> excluded values (ad hoc filters !=|)
 	Window   time.Duration
-	Model    string // last_touch | first_touch
+	Model    string // last_touch | first_touch | linear
+	Anchor   string // created | closed
 	Basis    string // ticket | order
 	Loc      *time.Location
 	Interval string // hour | day | week
 	From, To time.Time
-	Defaults bool // leave attribution and time zone to the settings (which the fields above then hold)
-	Limit    int  // drill-down row limit, 0 for the default
+	Defaults bool   // leave attribution and time zone to the settings (which the fields above then hold)
+	Limit    int    // drill-down row limit, 0 for the default
+	SLAClock string // the query's slaClock, "" for the setting's
 }
 
 type bfRef struct {
@@ -157,24 +188,79 @@ func (r *bfRef) ticket(id string) bfTicket {
 	panic("no ticket " + id)
 }
 
-// creditedTicket is the id of the ticket an eligible order is credited to, "" when none (SPEC 5.2).
-func (r *bfRef) creditedTicket(o bfOrder, q bfQuery) string {
-	if !r.eligible(o) {
-		return ""
+// matches: ticket t matches eligible order o (SPEC 5.2, issue 12 item 2): same customer (not NULL),
+// t.created_at <= o.created_at, and o.created_at before the end of t's window: t.created_at + window
+// (anchor created), t.closed_at + window (anchor closed), no end while t is open (anchor closed:
+// docs/METRICS.md, the conversation is still going on).
+func (r *bfRef) matches(t bfTicket, o bfOrder, q bfQuery) bool {
+	if t.Key == "" || t.Key != o.Key || o.Created.Before(t.Created) {
+		return false
 	}
-	best := -1
-	for i, t := range r.d.Tickets {
-		if t.Key == "" || t.Key != o.Key || o.Created.Before(t.Created) || !o.Created.Before(t.Created.Add(q.Window)) {
-			continue
+	if q.Anchor == "closed" {
+		return t.Closed == nil || o.Created.Before(t.Closed.Add(q.Window))
+	}
+	return o.Created.Before(t.Created.Add(q.Window))
+}
+
+// bfCredit is one ticket's credit for an order: the money (1/10000 units) and the share of the order.
+type bfCredit struct {
+	ticket string
+	money  int64
+	share  float64
+}
+
+// credits: who an eligible order is credited to. last/first touch: the whole order to one ticket;
+// linear (issue 12 item 3): every matching ticket gets 1/n of the order, the money split in cents
+// (1/10000 units when the amount has sub-cent digits) by the largest-remainder method: every quota
+// is total/n, so every remainder ties and the leftover cents go one each to the earliest tickets
+// (created_at, then id), as docs/METRICS.md says.
+func (r *bfRef) credits(o bfOrder, q bfQuery) []bfCredit {
+	amt, ok := r.amount(o)
+	if !ok {
+		return nil
+	}
+	var matched []bfTicket
+	for _, t := range r.d.Tickets {
+		if r.matches(t, o, q) {
+			matched = append(matched, t)
 		}
-		if best < 0 || r.better(t, r.d.Tickets[best], q.Model) {
-			best = i
+	}
+	if len(matched) == 0 {
+		return nil
+	}
+	if q.Model != "linear" {
+		best := matched[0]
+		for _, t := range matched[1:] {
+			if r.better(t, best, q.Model) {
+				best = t
+			}
 		}
+		return []bfCredit{{best.ID, amt, 1}}
 	}
-	if best < 0 {
-		return ""
+	sort.Slice(matched, func(i, j int) bool {
+		a, b := matched[i], matched[j]
+		return a.Created.Before(b.Created) || (a.Created.Equal(b.Created) && a.ID < b.ID)
+	})
+	unit := int64(100)
+	if amt%100 != 0 {
+		unit = 1
 	}
-	return r.d.Tickets[best].ID
+	n := int64(len(matched))
+	total := amt / unit // the generator's amounts are positive
+	var out []bfCredit
+	given := int64(0)
+	for i, t := range matched {
+		part := total / n
+		if int64(i) < total%n {
+			part++
+		}
+		given += part
+		out = append(out, bfCredit{t.ID, part * unit, 1 / float64(n)})
+	}
+	if given != total {
+		panic("the reference's split does not add up")
+	}
+	return out
 }
 
 func (r *bfRef) better(a, b bfTicket, model string) bool {
@@ -278,6 +364,35 @@ func (r *bfRef) firstResponse(t bfTicket) (secs float64, replied, outbound bool)
 	return reply.Sub(t.Created).Seconds(), true, false
 }
 
+// business is the time in [from, to) during which the team was open, in seconds: every generated
+// instant and opening boundary is on a whole minute, so reading the wall clock once a minute is exact.
+func (r *bfRef) business(from, to time.Time) float64 {
+	return bfMemo(r, fmt.Sprint("business ", from.Unix(), " ", to.Unix()), func() float64 {
+		n := 0
+		for m := from; m.Before(to); m = m.Add(time.Minute) {
+			if r.cfg.Hours.open(m) {
+				n++
+			}
+		}
+		return float64(n * 60)
+	})
+}
+
+// handledBy: who answered the ticket, from the kinds of its messages.
+func (r *bfRef) handledBy(t bfTicket) string {
+	kinds := r.messageKinds(t)
+	auto, human := kinds["bot"] || kinds["rule"], kinds["agent"]
+	switch {
+	case auto && human:
+		return "mixed"
+	case auto:
+		return "automated"
+	case human:
+		return "human"
+	}
+	return "unanswered"
+}
+
 func (r *bfRef) messageKinds(t bfTicket) map[string]bool {
 	kinds := map[string]bool{}
 	for _, m := range r.d.Messages {
@@ -317,7 +432,7 @@ func (r *bfRef) computeTicketDims(t bfTicket) map[string][]string {
 	return map[string][]string{
 		"agent": {bfAgentLabel(t)}, "channel": {t.Channel}, "project": {t.Project},
 		"topic": {bfOr(t.Topic, "(none)")}, "tag": tags, "priority": {t.Priority},
-		"segment": {r.ticketSegment(t)},
+		"segment": {r.ticketSegment(t)}, "handled_by": {r.handledBy(t)},
 	}
 }
 
@@ -375,6 +490,14 @@ func (c bfCell) selects(q bfQuery, dims map[string][]string) bool {
 			return false
 		}
 	}
+	// An excluding ad hoc filter leaves the item out when any of its values is excluded.
+	for key, excluded := range q.Excluded {
+		for _, v := range dims[key] {
+			if slices.Contains(excluded, v) {
+				return false
+			}
+		}
+	}
 	for key, label := range c.labels {
 		if accepted, filtered := q.Filters[key]; filtered && !slices.Contains(accepted, label) {
 			return false
@@ -386,21 +509,23 @@ func (c bfCell) selects(q bfQuery, dims map[string][]string) bool {
 	return true
 }
 
-// bfPair is a credited (ticket, order) pair.
+// bfPair is a credited (ticket, order) pair, with the ticket's money and share of the order.
 type bfPair struct {
-	t bfTicket
-	o bfOrder
+	t     bfTicket
+	o     bfOrder
+	money int64
+	share float64
 }
 
 func (r *bfRef) pairs(q bfQuery) []bfPair {
-	return bfMemo(r, fmt.Sprint("pairs ", q.Window, q.Model), func() []bfPair { return r.computePairs(q) })
+	return bfMemo(r, fmt.Sprint("pairs ", q.Window, q.Model, q.Anchor), func() []bfPair { return r.computePairs(q) })
 }
 
 func (r *bfRef) computePairs(q bfQuery) []bfPair {
 	var out []bfPair
 	for _, o := range r.d.Orders {
-		if id := r.creditedTicket(o, q); id != "" {
-			out = append(out, bfPair{r.ticket(id), o})
+		for _, c := range r.credits(o, q) {
+			out = append(out, bfPair{r.ticket(c.ticket), o, c.money, c.share})
 		}
 	}
 	return out
@@ -415,7 +540,8 @@ func (p bfPair) at(q bfQuery) time.Time {
 
 // bfAgg collects what one metric needs in one cell.
 type bfAgg struct {
-	n, num   int // item count and numerator count
+	n, num   int     // item count and numerator count
+	shares   float64 // order shares of the credited pairs (1 each, 1/n with the linear model)
 	money    int64
 	samples  []float64
 	distinct map[string]bool
@@ -427,9 +553,11 @@ func (r *bfRef) value(metric string, q bfQuery, c bfCell) (*float64, bool) {
 	a := &bfAgg{distinct: map[string]bool{}}
 	den := &bfAgg{distinct: map[string]bool{}}
 	switch metric {
-	case "tickets", "billable_tickets", "first_response_seconds_p50", "first_response_seconds_p90", "first_response_sla_rate":
+	case "tickets", "billable_tickets", "first_response_seconds_p50", "first_response_seconds_p90", "first_response_sla_rate",
+		"first_response_business_seconds_p50", "first_response_business_seconds_p90":
 		r.createdTickets(metric, q, c, a)
-	case "closed_tickets", "resolution_seconds_p50", "resolution_seconds_p90", "automation_rate", "bot_response_rate":
+	case "closed_tickets", "resolution_seconds_p50", "resolution_seconds_p90", "automation_rate", "bot_response_rate",
+		"resolution_business_seconds_p50", "resolution_business_seconds_p90":
 		r.closedTickets(metric, q, c, a)
 	case "converted_tickets", "attributed_orders", "attributed_revenue", "attributed_average_basket":
 		r.attributed(q, c, a)
@@ -468,12 +596,27 @@ func (r *bfRef) createdTickets(metric string, q bfQuery, c bfCell, a *bfAgg) {
 			if replied {
 				a.samples = append(a.samples, secs)
 			}
+		case "first_response_business_seconds_p50", "first_response_business_seconds_p90":
+			if replied {
+				a.samples = append(a.samples, r.business(t.Created, t.Created.Add(time.Duration(secs)*time.Second)))
+			}
 		case "first_response_sla_rate":
 			target, ok := r.cfg.SLA[t.Priority]
 			if !ok { // docs/METRICS.md: a priority without a target uses the normal one
 				target = r.cfg.SLA["normal"]
 			}
 			if outbound {
+				continue
+			}
+			if cmp.Or(q.SLAClock, r.cfg.SLAClock) == "business" {
+				// SPEC 5.3b: targets count business seconds. Decision (docs/METRICS.md): unanswered, the
+				// target has passed once the business time until now is over it.
+				if replied && r.business(t.Created, t.Created.Add(time.Duration(secs)*time.Second)) <= target.Seconds() {
+					a.num++
+				}
+				if replied || r.business(t.Created, r.cfg.Now) > target.Seconds() {
+					a.n++
+				}
 				continue
 			}
 			// Decision: "within the target" includes a reply exactly at the target; "now" is off
@@ -499,6 +642,8 @@ func (r *bfRef) closedTickets(metric string, q bfQuery, c bfCell, a *bfAgg) {
 		switch metric {
 		case "resolution_seconds_p50", "resolution_seconds_p90":
 			a.samples = append(a.samples, t.Closed.Sub(t.Created).Seconds())
+		case "resolution_business_seconds_p50", "resolution_business_seconds_p90":
+			a.samples = append(a.samples, r.business(t.Created, *t.Closed))
 		case "automation_rate":
 			if (kinds["bot"] || kinds["rule"]) && !kinds["agent"] {
 				a.num++
@@ -511,15 +656,23 @@ func (r *bfRef) closedTickets(metric string, q bfQuery, c bfCell, a *bfAgg) {
 	}
 }
 
+// attributed: the credited pairs of the cell. The population of the attribution metrics (issue 12
+// item 6, docs/METRICS.md) is the tickets created in the cell that pass the filters, plus the
+// tickets of the pairs counted: each makes its group present, with 0 where nothing was credited.
 func (r *bfRef) attributed(q bfQuery, c bfCell, a *bfAgg) {
+	for _, t := range r.d.Tickets {
+		if c.has(t.Created) && c.selects(q, r.ticketDims(t)) {
+			a.any = true
+		}
+	}
 	for _, p := range r.pairs(q) {
 		if !c.has(p.at(q)) || !c.selects(q, r.ticketDims(p.t)) {
 			continue
 		}
-		amt, _ := r.amount(p.o)
 		a.any = true
 		a.n++
-		a.money += amt
+		a.shares += p.share
+		a.money += p.money
 		a.distinct[p.t.ID] = true
 	}
 }
@@ -592,9 +745,11 @@ func bfFinish(metric string, a, den *bfAgg) *float64 {
 		return f(100 * num / d)
 	}
 	switch metric {
-	case "tickets", "closed_tickets", "billable_tickets", "attributed_orders", "surveys_sent", "responses",
+	case "tickets", "closed_tickets", "billable_tickets", "surveys_sent", "responses",
 		"orders", "items_sold", "new_customers":
 		return f(float64(a.n))
+	case "attributed_orders":
+		return f(a.shares)
 	case "converted_tickets", "ordering_customers":
 		return f(float64(len(a.distinct)))
 	case "attributed_revenue", "revenue", "returning_customer_revenue":
@@ -603,14 +758,19 @@ func bfFinish(metric string, a, den *bfAgg) *float64 {
 		return f(bfSum(a.samples) / bfMoneyScale)
 	case "new_customer_revenue_share":
 		return ratio(bfSum(a.samples), float64(a.money))
-	case "attributed_average_basket", "average_order_value":
+	case "attributed_average_basket":
+		if a.shares == 0 {
+			return nil
+		}
+		return f(float64(a.money) / bfMoneyScale / a.shares)
+	case "average_order_value":
 		if a.n == 0 {
 			return nil
 		}
 		return f(float64(a.money) / bfMoneyScale / float64(a.n))
-	case "first_response_seconds_p50", "resolution_seconds_p50":
+	case "first_response_seconds_p50", "resolution_seconds_p50", "first_response_business_seconds_p50", "resolution_business_seconds_p50":
 		return bfNearestRank(a.samples, 50)
-	case "first_response_seconds_p90", "resolution_seconds_p90":
+	case "first_response_seconds_p90", "resolution_seconds_p90", "first_response_business_seconds_p90", "resolution_business_seconds_p90":
 		return bfNearestRank(a.samples, 90)
 	case "first_response_sla_rate", "automation_rate", "bot_response_rate", "csat":
 		return ratio(float64(a.num), float64(a.n))
@@ -626,7 +786,7 @@ func bfFinish(metric string, a, den *bfAgg) *float64 {
 	case "ticket_conversion_rate":
 		return ratio(float64(len(a.distinct)), float64(den.n))
 	case "conversation_conversion_rate":
-		return ratio(float64(a.n), float64(den.n))
+		return ratio(a.shares, float64(den.n))
 	}
 	panic("the reference lacks metric " + metric)
 }
@@ -735,8 +895,10 @@ type bfTicketRow struct {
 	Closed         *time.Time
 	Agent, Segment string
 	FirstResponse  *float64
+	Business       *float64 // the first response in business hours
+	HandledBy      string
 	Converted      bool
-	Credited       int64
+	Credited       float64 // order shares
 	Revenue        float64
 	Score          *int64
 }
@@ -751,19 +913,20 @@ func (r *bfRef) ticketRows(q bfQuery) map[string]bfTicketRow {
 		if !all.has(t.Created) || !all.selects(q, r.ticketDims(t)) {
 			continue
 		}
-		row := bfTicketRow{Closed: t.Closed, Agent: bfAgentLabel(t), Segment: r.ticketSegment(t)}
+		row := bfTicketRow{Closed: t.Closed, Agent: bfAgentLabel(t), Segment: r.ticketSegment(t), HandledBy: r.handledBy(t)}
 		if secs, ok, _ := r.firstResponse(t); ok {
 			row.FirstResponse = &secs
+			b := r.business(t.Created, t.Created.Add(time.Duration(secs)*time.Second))
+			row.Business = &b
 		}
 		money := int64(0)
 		for _, p := range pairs {
 			if p.t.ID == t.ID {
-				amt, _ := r.amount(p.o)
-				money += amt
-				row.Credited++
+				money += p.money
+				row.Credited += p.share
+				row.Converted = true
 			}
 		}
-		row.Converted = row.Credited > 0
 		row.Revenue = float64(money) / bfMoneyScale
 		for _, s := range r.d.Surveys {
 			if s.Ticket == t.ID && s.Score != 0 {

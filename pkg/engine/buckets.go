@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"sort"
 	"time"
 )
@@ -30,11 +31,15 @@ func autoInterval(from, to time.Time) string {
 }
 
 // buckets are calendar buckets in a time zone covering [from, to): bucket i is [start[i], start[i+1]).
-// The first bucket starts at the calendar start at or before from, so its first part lies outside the
-// range and nothing there is counted.
+// The first bucket starts at the calendar start at or before from, so its first part may lie outside
+// the range, where nothing is counted: then it is stamped at from (times[0]), so that Grafana draws
+// it inside the range, and it is partial, as is a last bucket that ends after to.
 type buckets struct {
 	start []int64 // micros, len = n+1 (the last is the end of the last bucket)
 	times []time.Time
+	// The calendar start of the first bucket, and whether the range cuts the first and last bucket.
+	first             time.Time
+	cutFirst, cutLast bool
 }
 
 func newBuckets(from, to time.Time, interval string, loc *time.Location, weekStart time.Weekday) *buckets {
@@ -54,7 +59,50 @@ func newBuckets(from, to time.Time, interval string, loc *time.Location, weekSta
 		b.start = append(b.start, t.UnixMicro())
 	}
 	b.times = b.times[:len(b.times)-1]
+	b.first = b.times[0]
+	if b.first.Before(from) {
+		b.cutFirst = true
+		b.times[0] = from.In(loc)
+	}
+	b.cutLast = time.UnixMicro(b.start[len(b.start)-1]).After(to)
 	return b
+}
+
+// partialNotice says which buckets the range cuts, and where the first one is drawn; "" when none.
+func (b *buckets) partialNotice(interval string, from, to time.Time, loc *time.Location) string {
+	if !b.cutFirst && !b.cutLast {
+		return ""
+	}
+	const at = "2 Jan 2006 15:04"
+	name := func(start time.Time) string {
+		switch interval {
+		case intervalHour:
+			return "the hour of " + start.Format(at)
+		case intervalDay:
+			return start.Format("2 Jan 2006")
+		case intervalWeek:
+			return "the week of " + start.Format("2 Jan 2006")
+		}
+		return start.Format("January 2006")
+	}
+	from, to = from.In(loc), to.In(loc)
+	last := b.times[len(b.times)-1]
+	if len(b.times) == 1 {
+		last = b.first
+	}
+	switch {
+	case len(b.times) == 1:
+		return fmt.Sprintf("The range covers part of one %s, %s: from %s to %s (%s), drawn at the range's start.",
+			interval, name(b.first), from.Format(at), to.Format(at), loc)
+	case b.cutFirst && b.cutLast:
+		return fmt.Sprintf("The first and last %ss are partial: %s counts from the range's start, %s, where it is drawn, and %s until the range's end, %s (%s).",
+			interval, name(b.first), from.Format(at), name(last), to.Format(at), loc)
+	case b.cutFirst:
+		return fmt.Sprintf("The first %s is partial: %s counts from the range's start, %s (%s), where it is drawn.",
+			interval, name(b.first), from.Format(at), loc)
+	}
+	return fmt.Sprintf("The last %s is partial: %s counts until the range's end, %s (%s).",
+		interval, name(last), to.Format(at), loc)
 }
 
 // len is the number of buckets.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"strings"
 	"sync"
 	"time"
@@ -16,7 +17,8 @@ import (
 // readCache shares store reads between the queries of one data source instance: concurrent identical
 // reads wait for the one in flight (a dashboard refresh sends its panels at once), and a result is
 // kept for a short time so that a refresh within the TTL reads nothing. Read results are never
-// modified after the read, so they can be shared.
+// modified after the read, so they can be shared. What is derived from a read is kept on the read
+// itself (derive), not here. The same structure, without TTL or bound, holds those derived values.
 type readCache struct {
 	ttl time.Duration
 	max int
@@ -55,14 +57,33 @@ func (e *Engine) Cached(c *Cache) *Engine {
 	return &x
 }
 
-// memo computes a value derived from reads once for all the queries sharing the cache (attribution,
-// segments, indexes), or every time without a cache. Its key must name the reads it derives from by
-// ptr: a read made again after the TTL is another read.
-func memo[T any](ctx context.Context, e *Engine, key string, f func(ctx context.Context) (T, error)) (T, error) {
-	if e.cache == nil {
-		return f(ctx)
+// deriver is a read that keeps what is derived from it (store.Derived).
+type deriver interface {
+	DerivedBox(mk func() any) (uint64, any)
+}
+
+func newDerivedBox() any { return newReadCache(time.Duration(math.MaxInt64), math.MaxInt) }
+
+// derive computes a value derived from read r once for all the queries sharing r (attribution,
+// segments, indexes), and keeps it on r: it lives as long as r and no other read ever meets it.
+// A value derived from several reads hangs on one of them and names the others in its key by
+// readID. Concurrent callers wait for the one computing; a failed computation is not kept.
+func derive[T any](ctx context.Context, r deriver, key string, f func(ctx context.Context) (T, error)) (T, error) {
+	_, box := r.DerivedBox(newDerivedBox)
+	return cached(ctx, box.(*readCache), key, f)
+}
+
+// readID names a read in the key of a value derived from several reads: unique in the process and
+// never reused, unlike an address. A read that was not made (nil) is 0.
+func readID[R any, P interface {
+	*R
+	deriver
+}](r P) uint64 {
+	if r == nil {
+		return 0
 	}
-	return cached(ctx, e.cache, key, f)
+	id, _ := r.DerivedBox(newDerivedBox)
+	return id
 }
 
 // widen aligns read bounds outward to the engine's grid.
@@ -192,7 +213,11 @@ func (h cachedHelpdesk) ReadTickets(ctx context.Context, r store.TicketRead) (*s
 	if r.SurveysFrom != nil {
 		sFrom, sTo = *r.SurveysFrom, *r.SurveysTo
 	}
-	key := keyOf("tickets", r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, sFrom, sTo)
+	var openAt time.Time
+	if r.OpenAt != nil {
+		openAt = *r.OpenAt
+	}
+	key := keyOf("tickets", r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, r.Open, sFrom, sTo, openAt)
 	return cached(ctx, h.c, key, func(ctx context.Context) (*store.Tickets, error) { return h.HelpdeskReader.ReadTickets(ctx, r) })
 }
 
@@ -223,20 +248,9 @@ func (o cachedOrders) ReadCustomerTotals(ctx context.Context, r store.TotalsRead
 	return cached(ctx, o.c, key, func(ctx context.Context) (*store.Totals, error) { return o.OrderReader.ReadCustomerTotals(ctx, r) })
 }
 
-func (o cachedOrders) ReadLines(ctx context.Context, r store.OrderRead, orders *store.Orders) (*store.Lines, error) {
-	key := keyOf("lines", r.From, r.To, r.Excluded, r.Currency, fmt.Sprintf("%p", orders))
-	return cached(ctx, o.c, key, func(ctx context.Context) (*store.Lines, error) { return o.OrderReader.ReadLines(ctx, r, orders) })
-}
-
 func (o cachedOrders) ReadHistory(ctx context.Context, before time.Time, keys, excluded []string, currency string) (*store.History, error) {
 	key := keyOf("history", before, keys, excluded, currency)
 	return cached(ctx, o.c, key, func(ctx context.Context) (*store.History, error) {
 		return o.OrderReader.ReadHistory(ctx, before, keys, excluded, currency)
-	})
-}
-
-func (o cachedOrders) ReadTaggedCustomers(ctx context.Context, tags []string) (map[string]bool, error) {
-	return cached(ctx, o.c, keyOf("tagged", tags), func(ctx context.Context) (map[string]bool, error) {
-		return o.OrderReader.ReadTaggedCustomers(ctx, tags)
 	})
 }

@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -10,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/supportops/grafana-support-analytics/pkg/store"
 )
 
 // Concurrent identical reads (a dashboard refresh) run once; a repeat within the TTL reads nothing.
@@ -100,4 +104,70 @@ func TestWidenAlignsReadBounds(t *testing.T) {
 	f2, t2 := e.widen(from.Add(40*time.Second), to.Add(40*time.Second))
 	assert.Equal(t, f, f2)
 	assert.Equal(t, tt, t2)
+}
+
+// What is derived from a read is kept on that read: another read with the same key computes its own,
+// and the same read computes once.
+func TestDerivedValuesLiveOnTheirRead(t *testing.T) {
+	ctx := context.Background()
+	var computed atomic.Int32
+	deriveFrom := func(r *store.Tickets, v string) string {
+		got, err := derive(ctx, r, "segments", func(context.Context) (string, error) {
+			computed.Add(1)
+			return v, nil
+		})
+		require.NoError(t, err)
+		return got
+	}
+	older, newer := &store.Tickets{}, &store.Tickets{}
+	assert.Equal(t, "older", deriveFrom(older, "older"))
+	assert.Equal(t, "older", deriveFrom(older, "again"), "the same read derives once")
+	assert.Equal(t, "newer", deriveFrom(newer, "newer"), "a new read never sees an older read's value")
+	assert.Equal(t, int32(2), computed.Load())
+
+	// Reads are named in keys by ids that are never reused, not by addresses.
+	assert.NotZero(t, readID(older))
+	assert.Equal(t, readID(older), readID(older))
+	assert.NotEqual(t, readID(older), readID(newer))
+	assert.Zero(t, readID((*store.History)(nil)), "a read not made")
+
+	// A failed derivation is not kept: the next caller computes again.
+	boom := errors.New("store down")
+	_, err := derive(ctx, newer, "pairs", func(context.Context) (int, error) { return 0, boom })
+	require.ErrorIs(t, err, boom)
+	v, err := derive(ctx, newer, "pairs", func(context.Context) (int, error) { return 7, nil })
+	require.NoError(t, err)
+	assert.Equal(t, 7, v)
+}
+
+// The defect this design removes: a derived value keyed by a read's address outlives the read, and a
+// new read allocated at the same address meets it. Reads are freed and made again until the address
+// comes back (Go's allocator reuses a freed slot quickly); the new read must derive its own value.
+func TestNewReadAtAnOldAddressDerivesAfresh(t *testing.T) {
+	ctx := context.Background()
+	byAddress := newReadCache(time.Hour, 1000) // the former scheme: one cache, keys with %p
+	oldAddr := func() string {
+		old := &store.Tickets{Created: []int64{1}}
+		_, err := derive(ctx, old, "segments", func(context.Context) (string, error) { return "old", nil })
+		require.NoError(t, err)
+		_, err = cached(ctx, byAddress, keyOf("segments", fmt.Sprintf("%p", old)), func(context.Context) (string, error) { return "old", nil })
+		require.NoError(t, err)
+		return fmt.Sprintf("%p", old)
+	}()
+	for attempt := 0; attempt < 200; attempt++ {
+		runtime.GC()
+		for range 1000 {
+			r := &store.Tickets{Created: []int64{2}}
+			if fmt.Sprintf("%p", r) != oldAddr {
+				continue
+			}
+			stale, _ := cached(ctx, byAddress, keyOf("segments", fmt.Sprintf("%p", r)), func(context.Context) (string, error) { return "new", nil })
+			assert.Equal(t, "old", stale, "keyed by address, the new read meets the old read's value")
+			got, err := derive(ctx, r, "segments", func(context.Context) (string, error) { return "new", nil })
+			require.NoError(t, err)
+			assert.Equal(t, "new", got, "kept on the read, the new read derives its own")
+			return
+		}
+	}
+	t.Skip("the allocator did not reuse the freed read's address in 200 collections; TestDerivedValuesLiveOnTheirRead covers the rule")
 }

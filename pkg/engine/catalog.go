@@ -37,6 +37,7 @@ var Dimensions = []Dimension{
 	{"customer_type", "Customer type", "customer_types", "order", "new (the customer's first eligible order ever) or returning."},
 	{"currency", "Currency", "currencies", "order", "The order's own currency (amounts are still in the shop currency)."},
 	{"product", "Product", "products", "order line", "The product name of an order line (order-line metrics only)."},
+	{"handled_by", "Handled by", "handledBy", "ticket", "Who answered the ticket: automated (bot or rule messages only), human (agent messages only), mixed (both) or unanswered (none)."},
 }
 
 // factKind is the kind of row a metric counts.
@@ -53,9 +54,9 @@ const (
 
 // dims lists the dimensions (besides time) each kind of row carries.
 var factDims = map[factKind][]string{
-	factTicket:  {"agent", "channel", "project", "topic", "tag", "priority", "segment"},
-	factPair:    {"agent", "channel", "project", "topic", "tag", "priority", "segment"},
-	factSurvey:  {"agent", "channel", "project", "topic", "tag", "priority", "segment", "score"},
+	factTicket:  {"agent", "channel", "project", "topic", "tag", "priority", "segment", "handled_by"},
+	factPair:    {"agent", "channel", "project", "topic", "tag", "priority", "segment", "handled_by"},
+	factSurvey:  {"agent", "channel", "project", "topic", "tag", "priority", "segment", "score", "handled_by"},
 	factDisplay: {"project", "channel"},
 	factOrder:   {"customer_type", "project", "currency", "segment"},
 	factLine:    {"customer_type", "project", "currency", "segment", "product"},
@@ -77,6 +78,7 @@ const (
 // acc accumulates one part of a metric for one group and bucket.
 type acc struct {
 	n    int64
+	frac float64 // fractional counts: the order shares of the linear attribution model
 	sum  int64
 	vals []int64
 	set  map[int32]struct{}
@@ -111,6 +113,8 @@ type Metric struct {
 	parts []part
 	value func(a []*acc) (float64, bool)
 	only  []string // when set, the dimensions (besides time) it supports, narrower than its rows'
+	// business: counts business hours, so it needs the businessHours setting (SPEC 5.3b).
+	business bool
 }
 
 func count(a []*acc) (float64, bool)    { return float64(a[0].n), true }
@@ -163,10 +167,19 @@ func addIf(ok bool, a *acc) {
 }
 
 // Row adders.
-var (
-	anyTicket = func(d *dataset, i int, a *acc) { one(a) }
-	anyPair   = func(d *dataset, i int, a *acc) { one(a) }
-)
+var anyTicket = func(d *dataset, i int, a *acc) { one(a) }
+
+// addOrderShare counts a credited pair's order: one, or its share of an order split by the linear model.
+func addOrderShare(d *dataset, i int, a *acc) {
+	if d.pairs.split == nil {
+		a.n++
+		return
+	}
+	a.frac += d.pairs.share(i)
+}
+
+// orderShares is the number of orders counted by addOrderShare, fractional with the linear model.
+func orderShares(a *acc) float64 { return float64(a.n) + a.frac }
 
 func ticketsPart(b basis, add func(d *dataset, i int, a *acc)) part {
 	return part{facts: factTicket, basis: b, add: add}
@@ -190,7 +203,11 @@ func orderPart(add func(d *dataset, i int, a *acc)) part {
 var (
 	closedTickets  = ticketsPart(basisClosed, anyTicket)
 	createdTickets = ticketsPart(basisCreated, anyTicket)
-	pairOrders     = part{facts: factPair, basis: basisPair, add: anyPair}
+	// ticketsOfRange counts nothing: it makes the tickets created in range (that pass the filters) the
+	// population of the attribution metrics, so that their groups are those tickets' values whatever
+	// else the query asks for: an agent whose tickets converted nothing shows 0, not no row.
+	ticketsOfRange = ticketsPart(basisCreated, func(*dataset, int, *acc) {})
+	pairOrders     = part{facts: factPair, basis: basisPair, add: addOrderShare}
 	pairRevenue    = part{facts: factPair, basis: basisPair, add: func(d *dataset, i int, a *acc) { a.sum += d.pairAmount(i) }}
 	pairTickets    = part{facts: factPair, basis: basisPair, add: func(d *dataset, i int, a *acc) { a.distinct(d.pairs.ticket[i]) }}
 	surveysSent    = surveyPart(basisSent, func(d *dataset, i int, a *acc) { one(a) })
@@ -223,7 +240,7 @@ var Catalog = []*Metric{
 		Description: "90th percentile, by nearest rank, of the first response time (same tickets as the median).",
 		parts:       []part{messagesPart(basisCreated, addFirstResponse)}, value: percentile(90)},
 	{Key: "first_response_sla_rate", DisplayName: "First response SLA rate", Family: "tickets", Unit: unitPercent, Store: "helpdesk", TimeBasis: "ticket created_at",
-		Description: "Tickets whose first agent reply came within the target of their priority (slaTargets) / tickets that got a reply or whose target has already passed unanswered. Outbound tickets are left out.",
+		Description: "Tickets whose first agent reply came within the target of their priority (slaTargets) / tickets that got a reply or whose target has already passed unanswered. Outbound tickets are left out. With the business SLA clock (slaClock, setting or query field) the targets count business seconds.",
 		parts: []part{messagesPart(basisCreated, func(d *dataset, i int, a *acc) { addIf(d.slaState(i) == slaMet, a) }),
 			messagesPart(basisCreated, func(d *dataset, i int, a *acc) { addIf(d.slaState(i) != slaPending, a) })},
 		value: ratioN},
@@ -233,6 +250,18 @@ var Catalog = []*Metric{
 	{Key: "resolution_seconds_p90", DisplayName: "Resolution time (90th percentile)", Family: "tickets", Unit: unitSeconds, Store: "helpdesk", TimeBasis: "ticket closed_at",
 		Description: "90th percentile, by nearest rank, of closed_at - created_at over the tickets closed in the range.",
 		parts:       []part{ticketsPart(basisClosed, addResolution)}, value: percentile(90)},
+	{Key: "first_response_business_seconds_p50", DisplayName: "First response time in business hours (median)", Family: "tickets", Unit: unitSeconds, Store: "helpdesk", TimeBasis: "ticket created_at",
+		Description: "Median, by nearest rank, of the first response time counting only the seconds inside the team's business hours (businessHours); same tickets as first_response_seconds_p50. A ticket created while closed starts its clock at the next opening.",
+		parts:       []part{messagesPart(basisCreated, addFirstResponseBusiness)}, value: percentile(50), business: true},
+	{Key: "first_response_business_seconds_p90", DisplayName: "First response time in business hours (90th percentile)", Family: "tickets", Unit: unitSeconds, Store: "helpdesk", TimeBasis: "ticket created_at",
+		Description: "90th percentile, by nearest rank, of the first response time in business hours (same tickets as the median).",
+		parts:       []part{messagesPart(basisCreated, addFirstResponseBusiness)}, value: percentile(90), business: true},
+	{Key: "resolution_business_seconds_p50", DisplayName: "Resolution time in business hours (median)", Family: "tickets", Unit: unitSeconds, Store: "helpdesk", TimeBasis: "ticket closed_at",
+		Description: "Median, by nearest rank, of the time from creation to closing counting only the seconds inside the team's business hours (businessHours), over the tickets closed in the range.",
+		parts:       []part{ticketsPart(basisClosed, addResolutionBusiness)}, value: percentile(50), business: true},
+	{Key: "resolution_business_seconds_p90", DisplayName: "Resolution time in business hours (90th percentile)", Family: "tickets", Unit: unitSeconds, Store: "helpdesk", TimeBasis: "ticket closed_at",
+		Description: "90th percentile, by nearest rank, of the resolution time in business hours, over the tickets closed in the range.",
+		parts:       []part{ticketsPart(basisClosed, addResolutionBusiness)}, value: percentile(90), business: true},
 	{Key: "billable_tickets", DisplayName: "Billable tickets", Family: "tickets", Unit: unitShort, Store: "helpdesk", TimeBasis: "ticket created_at",
 		Description: "Tickets created in the range that received at least one message from an agent, a bot or a rule.",
 		parts: []part{messagesPart(basisCreated, func(d *dataset, i int, a *acc) {
@@ -256,30 +285,32 @@ var Catalog = []*Metric{
 
 	// Attribution (both stores).
 	{Key: "converted_tickets", DisplayName: "Tickets converted", Family: "attribution", Unit: unitShort, Store: "both", TimeBasis: "attribution dateBasis",
-		Description: "Tickets of the range credited with at least one order.",
-		parts:       []part{pairTickets}, value: distinct},
+		Description: "Tickets of the range credited with at least one order (with the linear model: with a share of at least one order).",
+		parts:       []part{pairTickets, ticketsOfRange}, value: distinct},
 	{Key: "ticket_conversion_rate", DisplayName: "Conversion rate", Family: "attribution", Unit: unitPercent, Store: "both", TimeBasis: "attribution dateBasis / ticket created_at",
 		Description: "Tickets converted / tickets created in the range.",
 		parts:       []part{pairTickets, createdTickets},
 		value:       func(a []*acc) (float64, bool) { return percentOf(float64(len(a[0].set)), float64(a[1].n)) }},
 	{Key: "attributed_orders", DisplayName: "Orders from support", Family: "attribution", Unit: unitShort, Store: "both", TimeBasis: "attribution dateBasis",
-		Description: "Eligible orders credited to a ticket of the range (each order to at most one ticket).",
-		parts:       []part{pairOrders}, value: count},
+		Description: "Eligible orders credited to a ticket of the range (each order to at most one ticket; with the linear model each ticket counts its share of the order, 1/n of an order matched by n tickets).",
+		parts:       []part{pairOrders, ticketsOfRange}, value: func(a []*acc) (float64, bool) { return orderShares(a[0]), true }},
 	{Key: "attributed_revenue", DisplayName: "Total sales from support", Family: "attribution", Unit: unitMoney, Store: "both", TimeBasis: "attribution dateBasis",
-		Description: "Sum of the totals of the orders credited to tickets of the range, in the shop currency.",
-		parts:       []part{pairRevenue}, value: money},
+		Description: "Sum of the totals of the orders credited to tickets of the range, in the shop currency (with the linear model: of the tickets' parts, which sum to each order's total to the cent).",
+		parts:       []part{pairRevenue, ticketsOfRange}, value: money},
 	{Key: "attributed_average_basket", DisplayName: "Average basket from support", Family: "attribution", Unit: unitMoney, Store: "both", TimeBasis: "attribution dateBasis",
 		Description: "Total sales from support / orders from support.",
-		parts:       []part{pairRevenue, pairOrders},
+		parts:       []part{pairRevenue, pairOrders, ticketsOfRange},
 		value: func(a []*acc) (float64, bool) {
-			if a[1].n == 0 {
+			orders := orderShares(a[1])
+			if orders == 0 {
 				return 0, false
 			}
-			return float64(a[0].sum) / moneyScale / float64(a[1].n), true
+			return float64(a[0].sum) / moneyScale / orders, true
 		}},
 	{Key: "conversation_conversion_rate", DisplayName: "Conversation conversion rate", Family: "attribution", Unit: unitPercent, Store: "both", TimeBasis: "attribution dateBasis / ticket closed_at",
 		Description: "Orders from support / conversations closed in the range (the synthesis report's transactions / closed conversations).",
-		parts:       []part{pairOrders, closedTickets}, value: ratioN},
+		parts:       []part{pairOrders, closedTickets, ticketsOfRange},
+		value:       func(a []*acc) (float64, bool) { return percentOf(orderShares(a[0]), float64(a[1].n)) }},
 
 	// CSAT (helpdesk).
 	{Key: "surveys_sent", DisplayName: "Surveys sent", Family: "csat", Unit: unitShort, Store: "helpdesk", TimeBasis: "survey sent_at",
@@ -288,7 +319,7 @@ var Catalog = []*Metric{
 	{Key: "responses", DisplayName: "CSAT responses", Family: "csat", Unit: unitShort, Store: "helpdesk", TimeBasis: "survey responded_at",
 		Description: "Surveys answered (with a score) in the range.",
 		parts:       []part{responses}, value: count,
-		only: []string{"agent", "channel", "project", "topic", "tag", "priority", "segment", "score"}},
+		only: []string{"agent", "channel", "project", "topic", "tag", "priority", "segment", "score", "handled_by"}},
 	{Key: "response_rate", DisplayName: "Response rate", Family: "csat", Unit: unitPercent, Store: "helpdesk", TimeBasis: "survey sent_at",
 		Description: "Of the surveys sent in the range, those answered / those sent.",
 		parts:       []part{answeredOfSent, surveysSent}, value: ratioN},

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/supportops/grafana-support-analytics/pkg/models"
 	"github.com/supportops/grafana-support-analytics/pkg/store"
 )
 
@@ -32,6 +33,10 @@ type needs struct {
 	participants    bool
 	// The message summaries of the tickets created, or closed, in range.
 	messagesCreated, messagesClosed bool
+	// openAt, when set, adds the tickets open at that instant, whenever created (a queue).
+	openAt time.Time
+	// The message summaries of every ticket read (handled_by of credited pairs and surveys).
+	messagesAll bool
 }
 
 func (n *needs) addFacts(f factKind, b basis) {
@@ -71,7 +76,7 @@ type dataset struct {
 	orders    *store.Orders // nil unless needs.orders
 	lines     *store.Lines
 	history   *store.History
-	vipTagged map[string]bool
+	vipTagged *tagged // nil without VIP tags
 
 	pairs     *pairs
 	ticketSeg []int8
@@ -101,14 +106,37 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 		w = o.window
 	}
 	helpdesk := n.created || n.closed || n.surveys || n.pairs
+	// The orders attribution credits: a window around the range. Anchored at the close, a ticket of the
+	// range credits orders up to its closing + window, or up to now while open (ticket basis), and an
+	// order of the range may be credited to any ticket created before it that was still open, or closed
+	// less than a window before it.
+	lo, hi := from.Add(-w), to.Add(w)
+	closedAnchor := n.pairs && o.anchor == models.AnchorClosed
+	var horizon time.Time // with closedAnchor: the last closing that can matter, now + window
+	if closedAnchor {
+		now := e.now()
+		if now.Before(to) {
+			now = to
+		}
+		_, horizon = e.widen(now, now)
+		horizon = horizon.Add(w)
+		if o.dateBasis != "order" {
+			hi = horizon
+		}
+	}
 	// Orders read at once, beside the helpdesk, unless ticket segments need the tickets' instants first.
 	early := n.orders && !n.ticketSegments
 	var g group
+	tr := e.ticketRead(from, to, w, n)
+	if closedAnchor { // supersets of the ranges ticketRead gives: created from lo, closed in range
+		tr.CreatedTo = hi
+		tr.ClosedFrom, tr.ClosedTo, tr.Open = lo, horizon, true
+	}
 	if helpdesk {
-		tr := e.ticketRead(from, to, w, n)
 		g.run(func() (err error) {
 			d.tickets, err = e.helpdesk.ReadTickets(ctx, tr)
-			d.read("tickets created %s, closed %s%s", span(tr.CreatedFrom, tr.CreatedTo), span(tr.ClosedFrom, tr.ClosedTo),
+			d.read("tickets created %s, closed %s%s%s", span(tr.CreatedFrom, tr.CreatedTo), span(tr.ClosedFrom, tr.ClosedTo),
+				map[bool]string{true: ", open ones created before the end", false: ""}[tr.Open],
 				map[bool]string{true: ", surveyed in range", false: ""}[tr.SurveysFrom != nil])
 			return err
 		})
@@ -128,21 +156,21 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 		})
 	}
 	if early {
-		g.run(func() error { return d.loadOrders(ctx, from.Add(-w), to.Add(w), n) })
+		g.run(func() error { return d.loadOrders(ctx, lo, hi, n) })
 	}
 	if err := g.wait(); err != nil {
 		return nil, err
 	}
 	// What needs the tickets: their messages, the orders credited to them, their segments.
-	if n.messagesCreated || n.messagesClosed || n.participants {
-		g.run(func() error { return d.loadMessages(ctx, from, to, n) })
+	if n.messagesCreated || n.messagesClosed || n.participants || n.messagesAll {
+		g.run(func() error { return d.loadMessages(ctx, from, to, n, tr) })
 	}
 	if n.surveys {
 		g.run(func() (err error) { d.surveyTkt, err = d.surveyTickets(ctx); return err })
 	}
 	if n.orders && !early {
 		g.run(func() error {
-			lo, hi := d.instantBounds(from.Add(-w), to.Add(w))
+			lo, hi := d.instantBounds(lo, hi)
 			return d.loadOrders(ctx, lo, hi, n)
 		})
 	}
@@ -150,7 +178,7 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 		return nil, err
 	}
 	if n.pairs {
-		if err := d.attribute(ctx, from.Add(-w), to.Add(w)); err != nil {
+		if err := d.attribute(ctx, lo, hi); err != nil {
 			return nil, err
 		}
 	}
@@ -179,6 +207,10 @@ func (e *Engine) ticketRead(from, to time.Time, w time.Duration, n needs) store.
 	}
 	if n.surveys || e.cache != nil {
 		tr.SurveysFrom, tr.SurveysTo = &from, &to
+	}
+	if !n.openAt.IsZero() {
+		at := n.openAt
+		tr.OpenAt = &at
 	}
 	return tr
 }
@@ -228,16 +260,13 @@ func span(from, to time.Time) string {
 	return "[" + from.UTC().Format(time.RFC3339) + ", " + to.UTC().Format(time.RFC3339) + ")"
 }
 
-// ptr names a read in a cache key: values derived from a read are only valid for that very read.
-func ptr(v any) string { return fmt.Sprintf("%p", v) }
-
 // ticketIndex finds a ticket of the read by id. It is not kept: the few uses are themselves kept.
 func (d *dataset) ticketIndex() *store.StringIndex { return d.tickets.ID.Index() }
 
 // surveyTickets maps each survey to its ticket in the ticket read (-1: not read).
 func (d *dataset) surveyTickets(ctx context.Context) ([]int32, error) {
 	s := d.surveys
-	return memo(ctx, d.e, keyOf("survey tickets", ptr(s), ptr(d.tickets)), func(context.Context) ([]int32, error) {
+	return derive(ctx, s, keyOf("survey tickets", readID(d.tickets)), func(context.Context) ([]int32, error) {
 		idx := d.ticketIndex()
 		out := make([]int32, len(s.Ticket))
 		for i, id := range s.Ticket {
@@ -263,8 +292,8 @@ func (m *ticketMessages) participants(ti int32) []int32 {
 }
 
 // loadMessages reads the message summaries of the tickets created or closed in range, or surveyed
-// with their participants; each read once per ticket read.
-func (d *dataset) loadMessages(ctx context.Context, from, to time.Time, n needs) error {
+// with their participants, or of every ticket of the ticket read tr; each read once per ticket read.
+func (d *dataset) loadMessages(ctx context.Context, from, to time.Time, n needs, tr store.TicketRead) error {
 	r := store.MessageRead{TicketRead: store.TicketRead{CreatedFrom: from, CreatedTo: from, ClosedFrom: from, ClosedTo: from},
 		Participants: n.participants}
 	if n.messagesCreated {
@@ -276,10 +305,13 @@ func (d *dataset) loadMessages(ctx context.Context, from, to time.Time, n needs)
 	if n.participants {
 		r.SurveysFrom, r.SurveysTo = &from, &to
 	}
+	if n.messagesAll {
+		r.TicketRead = tr
+	}
 	t := d.tickets
 	var err error
-	key := keyOf("messages", r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, r.SurveysFrom != nil, r.Participants, ptr(t))
-	d.msgs, err = memo(ctx, d.e, key, func(ctx context.Context) (*ticketMessages, error) {
+	key := keyOf("messages", r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, r.Open, r.SurveysFrom != nil, r.Participants)
+	d.msgs, err = derive(ctx, t, key, func(ctx context.Context) (*ticketMessages, error) {
 		m, err := d.e.helpdesk.ReadMessages(ctx, r)
 		if err != nil {
 			return nil, err
@@ -313,7 +345,8 @@ func (d *dataset) loadMessages(ctx context.Context, from, to time.Time, n needs)
 		}
 		return out, nil
 	})
-	d.read("messages of the tickets created %s, closed %s%s", span(r.CreatedFrom, r.CreatedTo), span(r.ClosedFrom, r.ClosedTo),
+	d.read("messages of the tickets created %s, closed %s%s%s", span(r.CreatedFrom, r.CreatedTo), span(r.ClosedFrom, r.ClosedTo),
+		map[bool]string{true: ", open ones created before the end", false: ""}[r.Open],
 		map[bool]string{true: ", surveyed in range, with participants", false: ""}[r.Participants])
 	return err
 }
@@ -342,7 +375,12 @@ func (d *dataset) loadOrders(ctx context.Context, lo, hi time.Time, n needs) err
 	}
 	d.read("orders %s", span(lo, hi))
 	if n.lines {
-		if d.lines, err = e.orders.ReadLines(ctx, r, d.orders); err != nil {
+		// The lines point into this orders read: they are kept on it.
+		orders := d.orders
+		d.lines, err = derive(ctx, orders, keyOf("lines", r.From, r.To, r.Excluded, r.Currency), func(ctx context.Context) (*store.Lines, error) {
+			return e.orders.ReadLines(ctx, r, orders)
+		})
+		if err != nil {
 			return err
 		}
 		d.read("order_lines of those orders")
@@ -390,12 +428,30 @@ func (d *dataset) readRates(ctx context.Context) (err error) {
 	return err
 }
 
+// tagged is the read of the customers carrying one of the VIP tags.
+type tagged struct {
+	store.Derived
+	keys map[string]bool
+}
+
+// isTagged reports whether customer key carries a VIP tag.
+func (d *dataset) isTagged(key string) bool { return d.vipTagged != nil && d.vipTagged.keys[key] }
+
 func (d *dataset) readVIPTags(ctx context.Context) (err error) {
-	tags := d.e.settings.VIPTags
+	e, tags := d.e, d.e.settings.VIPTags
 	if len(tags) == 0 {
 		return nil
 	}
-	if d.vipTagged, err = d.e.orders.ReadTaggedCustomers(ctx, tags); err != nil {
+	read := func(ctx context.Context) (*tagged, error) {
+		keys, err := e.orders.ReadTaggedCustomers(ctx, tags)
+		return &tagged{keys: keys}, err
+	}
+	if e.cache != nil {
+		d.vipTagged, err = cached(ctx, e.cache, keyOf("tagged", tags), read)
+	} else {
+		d.vipTagged, err = read(ctx)
+	}
+	if err != nil {
 		return err
 	}
 	d.read("customers tagged %s", strings.Join(tags, ", "))

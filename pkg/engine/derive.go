@@ -3,30 +3,91 @@ package engine
 import (
 	"cmp"
 	"context"
+	"math"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/supportops/grafana-support-analytics/pkg/models"
 	"github.com/supportops/grafana-support-analytics/pkg/store"
 )
 
-// pairs are the credited (ticket, order) pairs: each eligible order credited to at most one ticket.
+// pairs are the credited (ticket, order) pairs: each eligible order credited to at most one ticket, or
+// with the linear model split among every ticket it matches.
 type pairs struct {
+	store.Derived // what is derived from the pairs (credits by ticket) lives and dies with them
+
 	ticket []int32 // index in the ticket read
-	amount []int64 // the order's amount
+	amount []int64 // the order's amount, or with the linear model the ticket's part of it
 	at     []int64 // the order's creation
+	split  []int32 // linear model: how many tickets share the order (nil with the single-touch models: 1)
+	linear bool
 	unconv *unconverted
 }
 
-func (p *pairs) add(ticket int32, amount, at int64) {
+func (p *pairs) add(ticket int32, amount, at int64, split int) {
 	if len(p.ticket) == cap(p.ticket) { // double: append grows large slices by a quarter
 		n := max(len(p.ticket), 1024)
 		p.ticket, p.amount, p.at = slices.Grow(p.ticket, n), slices.Grow(p.amount, n), slices.Grow(p.at, n)
+		if p.linear {
+			p.split = slices.Grow(p.split, n)
+		}
 	}
 	p.ticket = append(p.ticket, ticket)
 	p.amount = append(p.amount, amount)
 	p.at = append(p.at, at)
+	if p.linear {
+		p.split = append(p.split, int32(split))
+	}
+}
+
+// share is the part of its order pair i counts for: 1, or 1/n of an order split among n tickets.
+func (p *pairs) share(i int) float64 {
+	if p.split == nil {
+		return 1
+	}
+	return 1 / float64(p.split[i])
+}
+
+// credit adds the pairs of one eligible order matched by tickets (in (created_at, id) order): the whole
+// order to the one ticket of a single-touch model, or a part to each with the linear model.
+func (p *pairs) credit(tickets []int32, amount, at int64) {
+	if len(tickets) <= 1 || !p.linear {
+		for _, ti := range tickets {
+			p.add(ti, amount, at, 1)
+		}
+		return
+	}
+	n := len(tickets)
+	for k, part := range splitAmount(amount, n) {
+		p.add(tickets[k], part, at, n)
+	}
+}
+
+// splitAmount splits an amount (in 1/10000 of the currency) into n parts that sum to it exactly, by the
+// largest-remainder method: in whole cents when the amount is whole cents (a converted amount with
+// sub-cent digits in 1/10000 units). Every part's quota is amount/n, so every remainder ties: the
+// units left over go one each to the first parts, that is to the earliest tickets (created_at, then id).
+func splitAmount(amount int64, n int) []int64 {
+	unit := int64(100)
+	if amount%unit != 0 {
+		unit = 1
+	}
+	units, k := amount/unit, int64(n)
+	base := units / k
+	if units%k < 0 { // floor for a negative amount
+		base--
+	}
+	left := units - base*k // 0 <= left < n
+	parts := make([]int64, n)
+	for i := range parts {
+		parts[i] = base * unit
+		if int64(i) < left {
+			parts[i] += unit
+		}
+	}
+	return parts
 }
 
 // groupBy lists the rows of each key, keys in [0, n) (-1: none): rows of key k are
@@ -68,83 +129,139 @@ func timelines(start, list []int32, created []int64, ids *store.Strings) {
 	}
 }
 
-// attributor credits orders to the tickets of a read (SPEC 5.2). A ticket t matches order o of the same
-// customer when t.created_at <= o.created_at < t.created_at + window; last_touch takes the latest such
-// ticket (ties: greatest id), first_touch the earliest (ties: smallest id). Every ticket read takes
-// part, whatever the query's filters.
+// attributor credits orders to the tickets of a read (SPEC 5.2, docs/METRICS.md). A ticket t matches
+// order o of the same customer when t.created_at <= o.created_at < end(t): created_at + window with the
+// created anchor, closed_at + window with the closed anchor (no end while t is open). last_touch takes
+// the latest matching ticket (ties: greatest id), first_touch the earliest (ties: smallest id), linear
+// all of them. Every ticket read takes part, whatever the query's filters.
 type attributor struct {
 	start, list []int32 // per ticket customer, its tickets by (created_at, id)
 	created     []int64 // created[k] is the creation of ticket list[k]: searched without jumping around
-	w           int64
-	first       bool
+	end         []int64 // end[k]: the end of ticket list[k]'s window (exclusive)
+	reach       []int64 // closed anchor: the latest end among the customer's tickets up to k, to skip ended ones
+	model       string
+	monotone    bool // end grows with created (the created anchor): the matches are a contiguous run
+	buf         []int32
 }
 
-func newAttributor(t *store.Tickets, window time.Duration, model string) *attributor {
-	a := &attributor{w: window.Microseconds(), first: model == "first_touch"}
+func newAttributor(t *store.Tickets, window time.Duration, model, anchor string) *attributor {
+	w := window.Microseconds()
+	a := &attributor{model: model, monotone: anchor != models.AnchorClosed}
 	a.start, a.list = groupBy(len(t.Customers.Values), t.Customer, func(int) bool { return true })
 	timelines(a.start, a.list, t.Created, &t.ID)
 	a.created = make([]int64, len(a.list))
+	a.end = make([]int64, len(a.list))
 	for k, ti := range a.list {
 		a.created[k] = t.Created[ti]
+		switch {
+		case a.monotone:
+			a.end[k] = t.Created[ti] + w
+		case t.Closed[ti] == store.Null: // still open: the conversation goes on, every later order matches
+			a.end[k] = math.MaxInt64
+		default:
+			a.end[k] = t.Closed[ti] + w
+		}
+	}
+	if !a.monotone {
+		a.reach = make([]int64, len(a.list))
+		for c := range len(a.start) - 1 {
+			for k := a.start[c]; k < a.start[c+1]; k++ {
+				a.reach[k] = a.end[k]
+				if k > a.start[c] {
+					a.reach[k] = max(a.reach[k], a.reach[k-1])
+				}
+			}
+		}
 	}
 	return a
 }
 
-// credit returns the ticket an order of ticket-side customer c created at `at` is credited to, or -1.
-func (a *attributor) credit(c int32, at int64) int32 {
+// credit returns the tickets an order of ticket-side customer c created at `at` is credited to: none,
+// the one of a single-touch model, or every match with linear, in (created_at, id) order. The slice is
+// reused by the next call.
+func (a *attributor) credit(c int32, at int64) []int32 {
+	a.buf = a.buf[:0]
 	if c < 0 {
-		return -1
+		return a.buf
 	}
 	lo, hi := a.start[c], a.start[c+1]
-	list, created := a.list[lo:hi], a.created[lo:hi]
-	if a.first {
-		// the earliest ticket with created + w > at
-		k := sort.Search(len(list), func(j int) bool { return created[j]+a.w > at })
-		if k == len(list) || created[k] > at {
-			return -1
+	list, created, end := a.list[lo:hi], a.created[lo:hi], a.end[lo:hi]
+	upper := sort.Search(len(list), func(j int) bool { return created[j] > at }) // candidates: [0, upper)
+	if a.monotone {
+		lower := sort.Search(upper, func(j int) bool { return end[j] > at })
+		if lower == upper {
+			return a.buf
 		}
-		return list[k]
+		switch a.model {
+		case models.AttributionFirstTouch:
+			a.buf = append(a.buf, list[lower])
+			return a.buf
+		case models.AttributionLinear:
+			a.buf = append(a.buf, list[lower:upper]...)
+			return a.buf
+		}
+		a.buf = append(a.buf, list[upper-1])
+		return a.buf
 	}
-	// the latest ticket with created <= at
-	k := sort.Search(len(list), func(j int) bool { return created[j] > at }) - 1
-	if k < 0 || created[k]+a.w <= at {
-		return -1
+	// The first ticket whose window has not ended at `at`: none before first.
+	reach := a.reach[lo:hi]
+	first := sort.Search(upper, func(j int) bool { return reach[j] > at })
+	switch a.model {
+	case models.AttributionFirstTouch:
+		for j := first; j < upper; j++ {
+			if end[j] > at {
+				a.buf = append(a.buf, list[j])
+				return a.buf
+			}
+		}
+	case models.AttributionLinear:
+		for j := first; j < upper; j++ {
+			if end[j] > at {
+				a.buf = append(a.buf, list[j])
+			}
+		}
+	default:
+		for j := upper - 1; j >= first; j-- {
+			if end[j] > at {
+				a.buf = append(a.buf, list[j])
+				return a.buf
+			}
+		}
 	}
-	return list[k]
+	return a.buf
 }
 
 // attribute credits the eligible orders of [lo, hi) to the tickets read: from the orders read when
 // there are, else streaming them from the store, keeping only the credited ones.
 func (d *dataset) attribute(ctx context.Context, lo, hi time.Time) error {
 	t, o, e := d.tickets, d.orders, d.e
-	model, window := d.opts.model, d.opts.window
+	model, window, anchor := d.opts.model, d.opts.window, d.opts.anchor
+	linear := model == models.AttributionLinear
 	var err error
 	if o != nil {
-		key := keyOf("pairs", ptr(t), ptr(o), model, window)
-		d.pairs, err = memo(ctx, e, key, func(context.Context) (*pairs, error) {
-			a := newAttributor(t, window, model)
+		key := keyOf("pairs", readID(o), model, window, anchor)
+		d.pairs, err = derive(ctx, t, key, func(context.Context) (*pairs, error) {
+			a := newAttributor(t, window, model, anchor)
 			toTicket := make([]int32, len(o.Customers.Values)) // order-side customer -> ticket-side
 			for c, k := range o.Customers.Values {
 				toTicket[c] = t.Customers.Lookup(k)
 			}
-			p := &pairs{}
+			p := &pairs{linear: linear}
 			for i, c := range o.Customer {
 				if o.Amount[i] == store.Null || c < 0 {
 					continue
 				}
-				if ti := a.credit(toTicket[c], o.Created[i]); ti >= 0 {
-					p.add(ti, o.Amount[i], o.Created[i])
-				}
+				p.credit(a.credit(toTicket[c], o.Created[i]), o.Amount[i], o.Created[i])
 			}
 			return p, nil
 		})
 		return err
 	}
 	r := store.OrderRead{From: lo, To: hi, Excluded: e.settings.ExcludedStatuses, Currency: e.settings.Currency}
-	key := keyOf("pairs", ptr(t), r.From, r.To, r.Excluded, r.Currency, model, window)
-	d.pairs, err = memo(ctx, e, key, func(ctx context.Context) (*pairs, error) {
-		a := newAttributor(t, window, model)
-		p := &pairs{unconv: &unconverted{currencies: store.NewDict()}}
+	key := keyOf("pairs", r.From, r.To, r.Excluded, r.Currency, model, window, anchor)
+	d.pairs, err = derive(ctx, t, key, func(ctx context.Context) (*pairs, error) {
+		a := newAttributor(t, window, model, anchor)
+		p := &pairs{linear: linear, unconv: &unconverted{currencies: store.NewDict()}}
 		err := e.orders.ScanOrders(ctx, r, func(x store.Order) error {
 			if x.Amount == store.Null {
 				p.unconv.add(x.Created, p.unconv.currencies.ID(string(x.Currency)))
@@ -153,9 +270,7 @@ func (d *dataset) attribute(ctx context.Context, lo, hi time.Time) error {
 			if x.Customer == nil {
 				return nil
 			}
-			if ti := a.credit(t.Customers.LookupBytes(x.Customer), x.Created); ti >= 0 {
-				p.add(ti, x.Amount, x.Created)
-			}
+			p.credit(a.credit(t.Customers.LookupBytes(x.Customer), x.Created), x.Amount, x.Created)
 			return nil
 		})
 		return p, err
@@ -229,8 +344,8 @@ func (d *dataset) prior(key string) (count, spent int64) {
 // only the eligible orders created before that instant.
 func (d *dataset) segmentTickets(ctx context.Context) (err error) {
 	t, o := d.tickets, d.orders
-	key := keyOf("ticket segments", ptr(t), ptr(o), ptr(d.history), ptr(d.vipTagged))
-	d.ticketSeg, err = memo(ctx, d.e, key, func(context.Context) ([]int8, error) {
+	key := keyOf("ticket segments", readID(o), readID(d.history), readID(d.vipTagged))
+	d.ticketSeg, err = derive(ctx, t, key, func(context.Context) ([]int8, error) {
 		start, list := d.orderTimelines()
 		seg := make([]int8, t.Len())
 		for i, c := range t.Customer {
@@ -250,7 +365,7 @@ func (d *dataset) segmentTickets(ctx context.Context) (err error) {
 					spent += o.Amount[oi]
 				}
 			}
-			seg[i] = d.segmentOf(d.vipTagged[key], count, spent)
+			seg[i] = d.segmentOf(d.isTagged(key), count, spent)
 		}
 		return seg, nil
 	})
@@ -268,8 +383,8 @@ type orderClasses struct {
 // customer's order: nothing links it to an earlier one.
 func (d *dataset) classifyOrders(ctx context.Context) error {
 	o := d.orders
-	key := keyOf("order classes", ptr(o), ptr(d.history), ptr(d.vipTagged))
-	c, err := memo(ctx, d.e, key, func(context.Context) (*orderClasses, error) {
+	key := keyOf("order classes", readID(d.history), readID(d.vipTagged))
+	c, err := derive(ctx, o, key, func(context.Context) (*orderClasses, error) {
 		start, list := d.orderTimelines()
 		c := &orderClasses{isNew: make([]bool, o.Len()), segment: make([]int8, o.Len())}
 		for i, cust := range o.Customer {
@@ -283,7 +398,7 @@ func (d *dataset) classifyOrders(ctx context.Context) error {
 				count++
 				spent += o.Amount[oi]
 				c.isNew[oi] = count == 1 && pos == 0
-				c.segment[oi] = d.segmentOf(d.vipTagged[key], count, spent)
+				c.segment[oi] = d.segmentOf(d.isTagged(key), count, spent)
 			}
 		}
 		return c, nil
@@ -331,6 +446,19 @@ func addResolution(d *dataset, i int, a *acc) {
 	a.vals = append(a.vals, t.Closed[i]-t.Created[i])
 }
 
+// addFirstResponseBusiness: the first response time counted on the business clock (SPEC 5.3b).
+func addFirstResponseBusiness(d *dataset, i int, a *acc) {
+	if v, ok := d.firstResponse(i); ok {
+		created := d.tickets.Created[i]
+		a.vals = append(a.vals, d.e.clock.elapsed(created, created+v))
+	}
+}
+
+func addResolutionBusiness(d *dataset, i int, a *acc) {
+	t := d.tickets
+	a.vals = append(a.vals, d.e.clock.elapsed(t.Created[i], t.Closed[i]))
+}
+
 const (
 	slaPending = iota // no reply yet, target not passed (or outbound): not counted
 	slaMet            // first reply within target
@@ -355,6 +483,9 @@ func (d *dataset) slaState(i int) int {
 		return slaPending
 	}
 	target := d.slaTarget(i)
+	if d.opts.slaClock == models.SLAClockBusiness {
+		return d.businessSLAState(i, target)
+	}
 	if v, ok := d.firstResponse(i); ok {
 		if v <= target {
 			return slaMet
@@ -365,6 +496,46 @@ func (d *dataset) slaState(i int) int {
 		return slaMissed
 	}
 	return slaPending
+}
+
+// businessSLAState judges the SLA on the business clock: the reply's business time against the
+// target; unanswered, the target has passed once the business time until now is over it (a reply now
+// would be late: overnight, a ticket whose clock stopped exactly on its target is still pending).
+func (d *dataset) businessSLAState(i int, target int64) int {
+	created := d.tickets.Created[i]
+	if v, ok := d.firstResponse(i); ok {
+		if d.e.clock.elapsed(created, created+v) <= target {
+			return slaMet
+		}
+		return slaMissed
+	}
+	if d.e.clock.elapsed(created, d.now) > target {
+		return slaMissed
+	}
+	return slaPending
+}
+
+// Who handled a ticket (dimension handled_by), from the kinds of its messages.
+const (
+	handledAutomated int8 = iota
+	handledHuman
+	handledMixed
+	handledUnanswered
+)
+
+var handledByNames = [...]string{"automated", "human", "mixed", "unanswered"}
+
+func handledBy(flags uint8) int8 {
+	auto, human := flags&(flagBot|flagRule) != 0, flags&flagAgent != 0
+	switch {
+	case auto && human:
+		return handledMixed
+	case auto:
+		return handledAutomated
+	case human:
+		return handledHuman
+	}
+	return handledUnanswered
 }
 
 func (d *dataset) isChat(i int) bool {

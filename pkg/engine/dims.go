@@ -110,6 +110,10 @@ func (d *dataset) ticketResolver(dim string, in *interner) resolver {
 		}
 	case "segment":
 		return func(i int, buf []int32) []int32 { return append(buf, in.id(segmentNames[d.ticketSeg[i]])) }
+	case "handled_by":
+		return func(i int, buf []int32) []int32 {
+			return append(buf, in.id(handledByNames[handledBy(d.msgs.flags[i])]))
+		}
 	}
 	return nil
 }

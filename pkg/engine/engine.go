@@ -48,11 +48,14 @@ type Engine struct {
 	now      func() time.Time
 	align    time.Duration // read bounds grid (with a cache)
 	cache    *readCache    // shares reads and what is derived from them, nil without
+
+	clock *businessClock // the businessHours setting, nil without
 }
 
 // New returns an engine over the two stores with the instance's settings.
 func New(settings models.Settings, helpdesk HelpdeskReader, orders OrderReader) *Engine {
-	return &Engine{settings: settings, helpdesk: helpdesk, orders: orders, now: time.Now}
+	return &Engine{settings: settings, helpdesk: helpdesk, orders: orders, now: time.Now,
+		clock: newBusinessClock(settings.BusinessHours)}
 }
 
 // WithClock makes the engine read "now" (for SLA targets already passed) from now; for tests.
@@ -83,15 +86,133 @@ type options struct {
 	loc       *time.Location
 	window    time.Duration
 	model     string
+	anchor    string // attribution anchor: created or closed
 	dateBasis string
 	interval  string
 	filters   map[string][]string
+	slaClock  string      // calendar or business (SPEC 5.3b)
+	adhoc     []condition // the dashboard's ad hoc filters this query applies, ANDed with filters
+	notices   []string    // warnings: ad hoc filters the user should correct (operator, no value)
+	info      []string    // ad hoc filters this query cannot apply: expected on a dashboard-wide filter
+}
+
+// condition is one filter on a dimension: keep the rows having one of values, or with exclude leave
+// them out. A row with several values (a ticket's tags) has one of values when any of its values is.
+type condition struct {
+	dim     string
+	values  []string
+	exclude bool
+	text    string // as the user wrote it, for notices
+}
+
+// conditions are every filter of the query: its own filters and the ad hoc filters it applies.
+func (o options) conditions() []condition {
+	out := make([]condition, 0, len(o.filters)+len(o.adhoc))
+	for dim, values := range o.filters {
+		out = append(out, condition{dim: dim, values: values})
+	}
+	return append(out, o.adhoc...)
+}
+
+// on are the query's filters on dim: its own filter, then the ad hoc filters it applies.
+func (o options) on(dim string) []condition {
+	var out []condition
+	for _, c := range o.conditions() {
+		if c.dim == dim {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// filtered reports whether any filter of the query is on dim.
+func (o options) filtered(dim string) bool {
+	if len(o.filters[dim]) > 0 {
+		return true
+	}
+	return slices.ContainsFunc(o.adhoc, func(c condition) bool { return c.dim == dim })
+}
+
+// filteredDims are the dimensions the query filters by, its own filters first.
+func (o options) filteredDims() []string {
+	var dims []string
+	for dim := range o.filters {
+		dims = append(dims, dim)
+	}
+	slices.Sort(dims)
+	for _, c := range o.adhoc {
+		if !slices.Contains(dims, c.dim) {
+			dims = append(dims, c.dim)
+		}
+	}
+	return dims
+}
+
+// keepAdhoc keeps the ad hoc filters the query can apply and tells of each other one in an info
+// notice: a dashboard-wide filter meets panels of every kind, and one a panel cannot apply must not
+// turn that panel into an error, nor be dropped silently; it is expected, so not a warning. why is ""
+// when dim applies.
+func (o *options) keepAdhoc(why func(dim string) string) {
+	var kept []condition
+	for _, c := range o.adhoc {
+		if reason := why(c.dim); reason != "" {
+			o.info = append(o.info, fmt.Sprintf("the ad hoc filter %s was not applied to this query: %s", c.text, reason))
+			continue
+		}
+		kept = append(kept, c)
+	}
+	o.adhoc = kept
+}
+
+// adhocConditions turns the query's ad hoc filters into conditions. An operator the engine does not
+// apply is told of in a notice; a key that names no filterable dimension is an error.
+func adhocConditions(filters []models.AdhocFilter) ([]condition, []string, error) {
+	var conds []condition
+	var notices []string
+	for _, f := range filters {
+		exclude, values, ok := f.Exclude()
+		if !ok {
+			notices = append(notices, models.UnsupportedAdhocNotice(f))
+			continue
+		}
+		d, ok := adhocDimension(f.Key)
+		if !ok {
+			return nil, nil, queryErr("unknown ad hoc filter key %q: this data source filters by %s", f.Key, strings.Join(filterableKeys(), ", "))
+		}
+		if len(values) == 0 {
+			notices = append(notices, fmt.Sprintf("the ad hoc filter %s was not applied: it has no value", f))
+			continue
+		}
+		conds = append(conds, condition{dim: d.Key, values: values, exclude: exclude, text: f.String()})
+	}
+	return conds, notices, nil
+}
+
+// adhocDimension is the dimension an ad hoc filter key names: its dimension key or its filters key.
+func adhocDimension(key string) (Dimension, bool) {
+	for _, d := range Dimensions {
+		if d.Filter != "" && (d.Key == key || d.Filter == key) {
+			return d, true
+		}
+	}
+	return Dimension{}, false
+}
+
+// filterableKeys are the keys of the dimensions a query can be filtered by.
+func filterableKeys() []string {
+	var keys []string
+	for _, d := range Dimensions {
+		if d.Filter != "" {
+			keys = append(keys, d.Key)
+		}
+	}
+	return keys
 }
 
 func (e *Engine) options(r Request) (options, error) {
 	q := r.Query
-	o := options{window: e.settings.AttributionWindow, model: e.settings.AttributionModel, dateBasis: "ticket",
-		interval: q.Interval, filters: q.Filters.ByDimension()}
+	o := options{window: e.settings.AttributionWindow, model: e.settings.AttributionModel, anchor: e.settings.AttributionAnchor,
+		dateBasis: "ticket", interval: q.Interval, filters: q.Filters.ByDimension(), slaClock: e.settings.SLAClock}
 	tz := q.Timezone
 	if tz == "" || strings.EqualFold(tz, "browser") {
 		tz = e.settings.Timezone
@@ -104,6 +225,10 @@ func (e *Engine) options(r Request) (options, error) {
 		return o, queryErr("unknown time zone %q: use an IANA name such as Europe/Paris or UTC", q.Timezone)
 	}
 	o.loc = loc
+	if len(q.UnknownFilters) > 0 {
+		return o, queryErr("unknown filter key %s: this data source filters by %s",
+			quotedList(q.UnknownFilters), strings.Join(FilterKeys(), ", "))
+	}
 	if w := q.Attribution.WindowHours; w != nil {
 		o.window = time.Duration(*w * float64(time.Hour))
 	}
@@ -113,8 +238,20 @@ func (e *Engine) options(r Request) (options, error) {
 	if o.model == "" {
 		o.model = "last_touch"
 	}
+	if a := q.Attribution.Anchor; a != "" {
+		o.anchor = a
+	}
+	if o.anchor == "" {
+		o.anchor = models.AnchorCreated
+	}
 	if b := q.Attribution.DateBasis; b != "" {
 		o.dateBasis = b
+	}
+	if c := q.SLAClock; c != "" {
+		o.slaClock = c
+	}
+	if o.slaClock == models.SLAClockBusiness && e.clock == nil {
+		return o, queryErr("slaClock business counts business hours, which this data source does not have: set businessHours (the team's opening hours) in the data source settings, or use slaClock calendar")
 	}
 	if !r.To.After(r.From) {
 		return o, queryErr("the time range is empty: its end (%s) must be after its start (%s)",
@@ -127,11 +264,29 @@ func (e *Engine) options(r Request) (options, error) {
 	if o.interval == "auto" {
 		o.interval = autoInterval(r.From, r.To)
 	}
-	for dim, values := range o.filters {
-		if dim == "segment" {
-			for _, v := range values {
+	if o.adhoc, o.notices, err = adhocConditions(q.AdhocFilters); err != nil {
+		return o, err
+	}
+	for _, c := range o.conditions() {
+		if c.dim == "segment" {
+			for _, v := range c.values {
 				if !slices.Contains(segmentNames[:], v) {
-					return o, queryErr("unknown segment %q in filters.segments: use %s", v, strings.Join(segmentNames[:], ", "))
+					where := "filters.segments"
+					if c.text != "" {
+						where = "the ad hoc filter " + c.text
+					}
+					return o, queryErr("unknown segment %q in %s: use %s", v, where, strings.Join(segmentNames[:], ", "))
+				}
+			}
+		}
+		if c.dim == "handled_by" {
+			for _, v := range c.values {
+				if !slices.Contains(handledByNames[:], v) {
+					where := "filters.handledBy"
+					if c.text != "" {
+						where = "the ad hoc filter " + c.text
+					}
+					return o, queryErr("unknown value %q in %s: use %s", v, where, strings.Join(handledByNames[:], ", "))
 				}
 			}
 		}
@@ -154,6 +309,9 @@ func (e *Engine) plan(ctx context.Context, r Request) ([]*Metric, options, error
 		if slices.Contains(metrics, m) {
 			return nil, o, queryErr("metric %q is asked for twice", key)
 		}
+		if m.business && e.clock == nil {
+			return nil, o, queryErr("metric %s counts business hours, which this data source does not have: set businessHours (the team's opening hours) in the data source settings", key)
+		}
 		metrics = append(metrics, m)
 	}
 	for _, dim := range r.Query.GroupBy {
@@ -174,6 +332,14 @@ func (e *Engine) plan(ctx context.Context, r Request) ([]*Metric, options, error
 			}
 		}
 	}
+	o.keepAdhoc(func(dim string) string {
+		for _, m := range metrics {
+			if !m.Supports(dim) {
+				return fmt.Sprintf("metric %s cannot be filtered by %s (it supports %s)", m.Key, dim, strings.Join(m.Dimensions, ", "))
+			}
+		}
+		return ""
+	})
 	for _, m := range metrics {
 		for _, p := range m.parts {
 			if p.facts == factDisplay {
@@ -197,4 +363,23 @@ func dimensionKeys() string {
 		keys[i] = d.Key
 	}
 	return strings.Join(keys, ", ")
+}
+
+// FilterKeys lists the keys of a query's filters, from the dimension table.
+func FilterKeys() []string {
+	var keys []string
+	for _, d := range Dimensions {
+		if d.Filter != "" {
+			keys = append(keys, d.Filter)
+		}
+	}
+	return keys
+}
+
+func quotedList(keys []string) string {
+	q := make([]string, len(keys))
+	for i, k := range keys {
+		q[i] = fmt.Sprintf("%q", k)
+	}
+	return strings.Join(q, ", ")
 }

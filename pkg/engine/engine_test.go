@@ -166,8 +166,10 @@ func TestSpecAttributionOneTicketPerOrder(t *testing.T) {
 		// O1 -> T1, O2 -> T1 (the earlier): 2 orders, 50.00, 1 converted ticket; bob gets nothing.
 		h.expectAll(h.metrics(fmt.Sprintf(q, ""), mar10, mar11), map[string]float64{"attributed_orders": 2, "attributed_revenue": 50, "converted_tickets": 1})
 		res := h.metrics(fmt.Sprintf(q, `, "groupBy": ["agent"]`), mar10, mar11)
-		require.Equal(t, [][]string{{"alice"}}, hGroupLabels(res), "only alice has pairs")
+		// bob's T2 is a ticket of the range: his row is there with nothing credited (issue 12 item 6).
+		require.Equal(t, [][]string{{"alice"}, {"bob"}}, hGroupLabels(res), "the agents of the range's tickets")
 		h.expectAll(res, map[string]float64{"attributed_orders": 2, "attributed_revenue": 50, "converted_tickets": 1}, "alice")
+		h.expectAll(res, map[string]float64{"attributed_orders": 0, "attributed_revenue": 0, "converted_tickets": 0}, "bob")
 	})
 }
 

@@ -19,8 +19,9 @@ type Result struct {
 	Times    []time.Time // bucket starts, nil without time
 	Dims     []string    // group-by dimensions besides time, in query order
 	Groups   []Group
-	Compare  string // none, previous_period, previous_year
-	Notices  []string
+	Compare  string   // none, previous_period, previous_year
+	Notices  []string // warnings: what the user should act on
+	Info     []string // what explains the numbers without being a fault
 	Executed string
 }
 
@@ -47,7 +48,8 @@ type aggregation struct {
 	byTime  bool
 	buckets *buckets
 	interns map[string]*interner
-	allowed map[string]map[int32]bool // filters, as output ids
+	conds   []rowCond                 // every filter, as output ids
+	allowed map[string]map[int32]bool // the values a group dimension keeps: those its include filters name
 	nparts  int
 	offsets []int             // first part index of each metric
 	nb      int               // buckets (1 without time)
@@ -78,7 +80,8 @@ func (e *Engine) Metrics(ctx context.Context, r Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Metrics: metrics, Currency: e.settings.Currency, Compare: r.Query.Compare, Notices: slices.Clone(r.Query.Notices)}
+	res := &Result{Metrics: metrics, Currency: e.settings.Currency, Compare: r.Query.Compare,
+		Notices: slices.Clone(o.notices), Info: append(slices.Clone(r.Query.Notices), o.info...)}
 	byTime := slices.Contains(r.Query.GroupBy, "time")
 	for _, g := range r.Query.GroupBy {
 		if g != "time" {
@@ -92,6 +95,9 @@ func (e *Engine) Metrics(ctx context.Context, r Request) (*Result, error) {
 	if byTime {
 		res.Interval = o.interval
 		res.Times = cur.buckets.times
+		if n := cur.buckets.partialNotice(o.interval, r.From, r.To, o.loc); n != "" {
+			res.Info = append(res.Info, n)
+		}
 	}
 	res.Groups = cur.groups()
 	res.capSeries() // limits.go: at most MaxSeries groups, with a notice
@@ -138,9 +144,13 @@ func shiftForward(from, to time.Time, compare string, loc *time.Location) func(i
 }
 
 func executed(r Request, o options, reads []string) string {
-	return fmt.Sprintf("metrics %s grouped by [%s] over %s in %s (%s buckets); attribution %s, window %s, date basis %s; read: %s",
+	filters := ""
+	for _, c := range o.adhoc {
+		filters += "; ad hoc filter " + c.text
+	}
+	return fmt.Sprintf("metrics %s grouped by [%s] over %s in %s (%s buckets); attribution %s, window %s, anchor %s, date basis %s%s; read: %s",
 		strings.Join(r.Query.Metrics, ", "), strings.Join(r.Query.GroupBy, ", "), span(r.From, r.To), o.loc,
-		o.interval, o.model, o.window, o.dateBasis, strings.Join(reads, "; "))
+		o.interval, o.model, o.window, o.anchor, o.dateBasis, filters, strings.Join(reads, "; "))
 }
 
 // needsOf is what the metrics read, given the dimensions they are sliced and filtered by.
@@ -150,7 +160,7 @@ func needsOf(metrics []*Metric, dims []string, o options, csatCredit string) nee
 	for _, dim := range dims {
 		sliced[dim] = true
 	}
-	for dim := range o.filters {
+	for _, dim := range o.filteredDims() {
 		sliced[dim] = true
 	}
 	for _, m := range metrics {
@@ -164,6 +174,7 @@ func needsOf(metrics []*Metric, dims []string, o options, csatCredit string) nee
 			switch p.facts {
 			case factTicket, factPair, factSurvey:
 				n.ticketSegments = n.ticketSegments || sliced["segment"]
+				n.messagesAll = n.messagesAll || sliced["handled_by"]
 			case factOrder, factLine:
 				n.orderHistory = true
 			}
@@ -186,17 +197,30 @@ func (e *Engine) aggregate(ctx context.Context, metrics []*Metric, dims []string
 	for _, dim := range dims {
 		ag.interns[dim] = newInterner()
 	}
-	for dim, values := range o.filters {
-		in, ok := ag.interns[dim]
+	for _, c := range o.conditions() {
+		in, ok := ag.interns[c.dim]
 		if !ok {
 			in = newInterner()
-			ag.interns[dim] = in
+			ag.interns[c.dim] = in
 		}
 		set := map[int32]bool{}
-		for _, v := range values {
+		for _, v := range c.values {
 			set[in.id(v)] = true
 		}
-		ag.allowed[dim] = set
+		ag.conds = append(ag.conds, rowCond{dim: c.dim, set: set, exclude: c.exclude})
+		if c.exclude {
+			continue
+		}
+		// A row passed every include filter on the dimension; it is counted under each of its values
+		// that one of them names (a ticket tagged refund and vip, filtered on both, under both).
+		union := map[int32]bool{}
+		for id := range ag.allowed[c.dim] {
+			union[id] = true
+		}
+		for id := range set {
+			union[id] = true
+		}
+		ag.allowed[c.dim] = union
 	}
 	if byTime {
 		bf, bt := from, to
@@ -251,11 +275,9 @@ func (ag *aggregation) passes() []*pass {
 func (ag *aggregation) run() {
 	d := ag.d
 	for _, ps := range ag.passes() {
-		filters := make([]resolver, 0, len(ag.allowed))
-		filterSets := make([]map[int32]bool, 0, len(ag.allowed))
-		for dim, set := range ag.allowed {
-			filters = append(filters, d.resolve(ps.facts, dim, ag.interns[dim]))
-			filterSets = append(filterSets, set)
+		filters := make([]resolver, len(ag.conds))
+		for k, c := range ag.conds {
+			filters[k] = d.resolve(ps.facts, c.dim, ag.interns[c.dim])
 		}
 		groupers := make([]resolver, len(ag.dims))
 		for k, dim := range ag.dims {
@@ -270,7 +292,7 @@ func (ag *aggregation) run() {
 				continue
 			}
 			for k, f := range filters {
-				if !anyIn(f(i, buf[:0]), filterSets[k]) {
+				if c := ag.conds[k]; anyIn(f(i, buf[:0]), c.set) == c.exclude {
 					continue rows
 				}
 			}
@@ -310,6 +332,14 @@ func (ag *aggregation) values(groupers []resolver, k, i int, buf []int32) []int3
 		}
 	}
 	return out
+}
+
+// rowCond is a condition on one dimension, as output ids: a row passes when it has one of set's values,
+// or with exclude when it has none.
+type rowCond struct {
+	dim     string
+	set     map[int32]bool
+	exclude bool
 }
 
 func anyIn(vals []int32, set map[int32]bool) bool {

@@ -37,13 +37,14 @@ var (
 
 	bfTicketMetrics = []string{"tickets", "closed_tickets", "first_response_seconds_p50", "first_response_seconds_p90",
 		"first_response_sla_rate", "resolution_seconds_p50", "resolution_seconds_p90", "billable_tickets",
-		"automation_rate", "bot_response_rate"}
+		"automation_rate", "bot_response_rate", "first_response_business_seconds_p50", "first_response_business_seconds_p90",
+		"resolution_business_seconds_p50", "resolution_business_seconds_p90"}
 	bfAttributionMetrics = []string{"converted_tickets", "ticket_conversion_rate", "attributed_orders",
 		"attributed_revenue", "attributed_average_basket", "conversation_conversion_rate"}
 	bfCSATMetrics  = []string{"surveys_sent", "responses", "response_rate", "csat", "csat_average", "csat_lower_bound"}
 	bfOrderMetrics = []string{"revenue", "orders", "average_order_value", "items_sold", "ordering_customers",
 		"new_customers", "new_customer_revenue", "returning_customer_revenue", "new_customer_revenue_share"}
-	bfTicketDims = []string{"agent", "channel", "project", "topic", "tag", "priority", "segment"}
+	bfTicketDims = []string{"agent", "channel", "project", "topic", "tag", "priority", "segment", "handled_by"}
 	bfOrderDims  = []string{"project", "segment", "customer_type", "currency"}
 )
 
@@ -74,6 +75,9 @@ func TestPropertyEngineMatchesBruteForce(t *testing.T) {
 			universe := ref.labelUniverse()
 			for i := range bfQueriesPerSeed {
 				q := bfRandomQuery(rng, universe)
+				if q.Defaults {
+					q.Model, q.Anchor = cfg.Model, cfg.Anchor
+				}
 				if i%12 == 11 {
 					q.Limit = 1 + rng.IntN(8)
 				}
@@ -100,7 +104,55 @@ func bfSettings(rng *rand.Rand, d *bfData, byCount bool) (bfConfig, map[string]a
 	if spent := bfSpentAfter(&bfRef{d: d, cfg: cfg}, "c0", 2+rng.IntN(2)); spent > 0 && !byCount {
 		cfg.VIPMinSpent, cfg.VIPMinOrders = spent, 5
 	}
-	return cfg, map[string]any{"vipMinSpent": cfg.VIPMinSpent, "vipMinOrders": cfg.VIPMinOrders, "vipTags": cfg.VIPTags}
+	var hours map[string]any
+	cfg.Hours, hours = bfGenerateHours(rng)
+	cfg.SLAClock = bfPick(rng, []string{"calendar", "business"})
+	// The attribution settings, which queries with Defaults use.
+	cfg.Model, cfg.Anchor = bfPick(rng, []string{"last_touch", "linear", "first_touch"}), bfPick(rng, []string{"created", "closed"})
+	return cfg, map[string]any{"vipMinSpent": cfg.VIPMinSpent, "vipMinOrders": cfg.VIPMinOrders, "vipTags": cfg.VIPTags,
+		"businessHours": hours, "slaClock": cfg.SLAClock, "attributionModel": cfg.Model, "attributionAnchor": cfg.Anchor}
+}
+
+var bfWeekdays = []string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}
+
+// bfGenerateHours draws the team's opening hours (SPEC 5.3b) in a zone with a DST change in the data
+// window: per weekday closed, open all day, open across the hour DST skips or repeats, an office day
+// with a lunch break, or one interval on the half hour; and up to two holidays in the window.
+func bfGenerateHours(rng *rand.Rand) (bfHours, map[string]any) {
+	loc, _ := time.LoadLocation(bfPick(rng, bfZones))
+	h := bfHours{Loc: loc, Week: map[time.Weekday][][2]int{}}
+	week := map[string]any{}
+	const half = 1800
+	for wd := range 7 {
+		var ivs [][2]int
+		switch rng.IntN(6) {
+		case 1:
+			ivs = [][2]int{{0, 86400}}
+		case 2:
+			ivs = [][2]int{{3600, 3 * 3600}}
+		case 3:
+			start := half * rng.IntN(47)
+			ivs = [][2]int{{start, start + half*(1+rng.IntN(48-start/half))}}
+		case 4, 5:
+			ivs = [][2]int{{9 * 3600, 12*3600 + half}, {13*3600 + half*rng.IntN(3), 18 * 3600}}
+		}
+		if len(ivs) == 0 && wd == 6 && len(h.Week) == 0 {
+			ivs = [][2]int{{9 * 3600, 18 * 3600}} // open some time in the week
+		}
+		if len(ivs) == 0 {
+			continue
+		}
+		h.Week[time.Weekday(wd)] = ivs
+		var pairs [][]string
+		for _, iv := range ivs {
+			pairs = append(pairs, []string{fmt.Sprintf("%02d:%02d", iv[0]/3600, iv[0]%3600/60), fmt.Sprintf("%02d:%02d", iv[1]/3600, iv[1]%3600/60)})
+		}
+		week[bfWeekdays[wd]] = pairs
+	}
+	for range rng.IntN(3) {
+		h.Holidays = append(h.Holidays, bfBase.AddDate(0, 0, rng.IntN(20)).Format("2006-01-02"))
+	}
+	return h, map[string]any{"timezone": loc.String(), "week": week, "holidays": append([]string{}, h.Holidays...)}
 }
 
 // bfSpentAfter: a customer's spend after its first n eligible orders, in whole units; 0 when it has
@@ -298,8 +350,11 @@ func bfGenerateOrders(rng *rand.Rand, d *bfData, keys []string) {
 func bfNearTicket(rng *rand.Rand, o *bfOrder, t bfTicket) {
 	o.Key = t.Key
 	o.Created = t.Created.Add(time.Duration(bfPick(rng, []int{0, 0, 24, 72, -1, rng.IntN(80)})) * time.Hour)
-	if t.Closed != nil && bfChance(rng, 20) {
-		o.Created = *t.Closed
+	if t.Closed != nil && bfChance(rng, 30) { // at the close, or on a window edge of the closed anchor
+		o.Created = t.Closed.Add(time.Duration(bfPick(rng, []int{0, 0, 24, 72, -1, 23, 71})) * time.Hour)
+	}
+	if t.Closed == nil && bfChance(rng, 15) { // long after an open ticket's creation
+		o.Created = t.Created.Add(time.Duration(80+rng.IntN(100)) * time.Hour)
 	}
 }
 
@@ -459,7 +514,8 @@ func bfRandomQuery(rng *rand.Rand, universe map[string][]string) bfQuery {
 		pool, dims = slices.Concat(bfTicketMetrics, bfAttributionMetrics, bfCSATMetrics), bfTicketDims
 	}
 	q := bfQuery{Filters: map[string][]string{}, Window: time.Duration(bfPick(rng, []int{24, 72})) * time.Hour,
-		Model: bfPick(rng, []string{"last_touch", "first_touch"}), Basis: bfPick(rng, []string{"ticket", "order"}),
+		Model: bfPick(rng, []string{"last_touch", "first_touch", "linear"}), Anchor: bfPick(rng, []string{"created", "closed"}),
+		Basis:    bfPick(rng, []string{"ticket", "order"}),
 		Interval: bfPick(rng, []string{"day", "day", "week"})}
 	q.Loc, _ = time.LoadLocation(bfPick(rng, bfZones))
 	for _, i := range rng.Perm(len(pool))[:1+rng.IntN(min(4, len(pool)))] {
@@ -495,8 +551,16 @@ func bfRandomQuery(rng *rand.Rand, universe map[string][]string) bfQuery {
 	if q.To.Sub(q.From) <= 48*time.Hour && bfChance(rng, 50) {
 		q.Interval = "hour"
 	}
-	if bfChance(rng, 15) { // the data source's defaults: 72 h, last touch, ticket basis, UTC
-		q.Defaults, q.Window, q.Model, q.Basis, q.Loc = true, 72*time.Hour, "last_touch", "ticket", time.UTC
+	if bfChance(rng, 15) { // the data source's defaults: 72 h, the seed's model and anchor, ticket basis, UTC
+		q.Defaults, q.Window, q.Basis, q.Loc = true, 72*time.Hour, "ticket", time.UTC
+	}
+	q.SLAClock = bfPick(rng, []string{"", "calendar", "business"})
+	// Drawn last, so that the queries above are those of the seeds before ad hoc filters existed.
+	if bfChance(rng, 25) { // an excluding ad hoc filter, maybe on a key the query also filters by
+		key := bfPick(rng, dims)
+		if values := universe[key]; len(values) > 0 {
+			q.Excluded = map[string][]string{key: {bfPick(rng, values)}}
+		}
 	}
 	return q
 }
@@ -524,7 +588,7 @@ func bfBool(b bool) int {
 
 var bfFilterKeys = map[string]string{"agent": "agents", "channel": "channels", "project": "projects", "topic": "topics",
 	"tag": "tags", "priority": "priorities", "segment": "segments", "customer_type": "customer_types",
-	"currency": "currencies"}
+	"currency": "currencies", "handled_by": "handledBy"}
 
 func (q bfQuery) json(queryType string) string {
 	filters := map[string][]string{}
@@ -533,9 +597,20 @@ func (q bfQuery) json(queryType string) string {
 	}
 	query := map[string]any{"queryType": queryType, "metrics": q.Metrics, "groupBy": q.GroupBy,
 		"interval": q.Interval, "filters": filters, "limit": q.Limit}
+	var adhoc []map[string]any
+	for k, v := range q.Excluded {
+		adhoc = append(adhoc, map[string]any{"key": k, "operator": "!=|", "value": "", "values": v})
+	}
+	if adhoc != nil {
+		query["adhocFilters"] = adhoc
+	}
+	if q.SLAClock != "" {
+		query["slaClock"] = q.SLAClock
+	}
 	if !q.Defaults {
 		query["timezone"] = q.Loc.String()
-		query["attribution"] = map[string]any{"windowHours": q.Window.Hours(), "model": q.Model, "dateBasis": q.Basis}
+		query["attribution"] = map[string]any{"windowHours": q.Window.Hours(), "model": q.Model, "dateBasis": q.Basis,
+			"anchor": q.Anchor}
 	}
 	raw, err := json.Marshal(query)
 	if err != nil {
@@ -597,22 +672,34 @@ func bfCells(t *testing.T, q bfQuery, res *engine.Result, name string) []bfCell 
 	require.Equal(t, len(want), len(res.Times), "%s: buckets %v, got %v", name, want, res.Times)
 	var cells []bfCell
 	for i, b := range want {
-		require.True(t, b.Equal(res.Times[i]), "%s: bucket %d starts %s, got %s", name, i, b, res.Times[i])
+		// A bucket is stamped at its calendar start, or at the range's start when the range cuts it.
+		stamp := bfLater(b, q.From)
+		require.True(t, stamp.Equal(res.Times[i]), "%s: bucket %d is stamped %s, got %s", name, i, stamp, res.Times[i])
 		cells = append(cells, bfCell{from: bfLater(b, q.From), to: bfEarlier(q.next(b), q.To)})
 	}
 	return cells
 }
 
-// bfCheckGroup compares one group's values; a group the engine left out must have no data at all.
-// Failures name the metric, group and bucket first, then the query (where).
+// bfCheckGroup compares one group's values. The groups are exactly the values present in the
+// populations of the query's metrics (issue 12 item 6): a group the engine left out must have no data
+// at all, and a group it shows must have some, in some metric and bucket. Failures name the metric,
+// group and bucket first, then the query (where).
 func bfCheckGroup(t *testing.T, ref *bfRef, q bfQuery, cells []bfCell, g engine.Group, present bool, group, where string) {
 	t.Helper()
 	if present {
 		require.Len(t, g.Values, len(q.Metrics), "group %s\n%s", group, where)
 	}
+	populated := false
+	defer func() {
+		if present && !populated && group != "[]" {
+			require.Failf(t, "group without population", "group %s: the engine shows it, but no row of any metric's population has its values\n%s",
+				group, where)
+		}
+	}()
 	for mi, metric := range q.Metrics {
 		for bi, cell := range cells {
 			want, hasData := ref.value(metric, q, cell)
+			populated = populated || hasData
 			at := fmt.Sprintf("metric %s, group %s, bucket %s", metric, group, bfSpan(cell))
 			if !present {
 				if hasData {
@@ -699,6 +786,13 @@ func bfCheckTickets(t *testing.T, eng *engine.Engine, ref *bfRef, q bfQuery, nam
 			delete(q.Filters, k)
 		}
 	}
+	excluded := map[string][]string{}
+	for k, v := range q.Excluded {
+		if slices.Contains(bfTicketDims, k) {
+			excluded[k] = v
+		}
+	}
+	q.Excluded = excluded
 	q.Basis = "ticket"
 	tab, err := eng.Tickets(ctx, engine.Request{Query: parse(t, q.json("tickets")), From: q.From, To: q.To})
 	desc := fmt.Sprintf("%s: tickets drill-down, range [%s, %s) query %s", name, q.From.UTC().Format(time.RFC3339),
@@ -735,8 +829,10 @@ func bfCheckTickets(t *testing.T, eng *engine.Engine, ref *bfRef, q bfQuery, nam
 		require.Equal(t, w.Agent, cols["agent"].([]string)[i], col("agent"))
 		require.Equal(t, w.Segment, cols["segment"].([]string)[i], col("segment"))
 		bfRequireValue(t, w.FirstResponse, cols["first_response_seconds"].([]*float64)[i], "%s", col("first_response_seconds"))
+		bfRequireValue(t, w.Business, cols["first_response_business_seconds"].([]*float64)[i], "%s", col("first_response_business_seconds"))
+		require.Equal(t, w.HandledBy, cols["handled_by"].([]string)[i], col("handled_by"))
 		require.Equal(t, w.Converted, cols["converted"].([]bool)[i], col("converted"))
-		require.Equal(t, w.Credited, cols["credited_orders"].([]int64)[i], col("credited_orders"))
+		bfRequireValue(t, &w.Credited, &cols["credited_orders"].([]float64)[i], "%s", col("credited_orders"))
 		rev := cols["attributed_revenue"].([]float64)[i]
 		bfRequireValue(t, &w.Revenue, &rev, "%s", col("attributed_revenue"))
 		require.Equal(t, w.Score, cols["csat_score"].([]*int64)[i], col("csat_score"))

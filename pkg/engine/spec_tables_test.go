@@ -3,6 +3,7 @@ package engine_test
 // Hand-computed tests of the table query types: tickets drill-down (SPEC 5.6), live_feed and variable.
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -63,7 +64,7 @@ func TestSpecTicketsDrillDown(t *testing.T) {
 	require.Equal(t, []float64{-1, -1, 600}, hFloats(h.column(tab, "first_response_seconds").([]*float64)))
 	// D1 is credited O1 and O2: 30.00 + 20.25 = 50.25.
 	require.Equal(t, []bool{false, false, true}, h.column(tab, "converted"))
-	require.Equal(t, []int64{0, 0, 2}, h.column(tab, "credited_orders"))
+	require.Equal(t, []float64{0, 0, 2}, h.column(tab, "credited_orders"))
 	require.Equal(t, []float64{0, 0, 50.25}, h.column(tab, "attributed_revenue"))
 	scores := h.column(tab, "csat_score").([]*int64)
 	require.Nil(t, scores[0])
@@ -166,4 +167,178 @@ func TestSpecVariable(t *testing.T) {
 	}
 	_, err := h.engine(h.now).Variable(ctx, h.request(`{"queryType": "variable", "dimension": "colour"}`, mar10, mar11))
 	require.ErrorContains(t, err, `unknown dimension "colour"`)
+}
+
+// The tickets behind a number are the tickets it counted: the drill-down's basis selects the same
+// time basis as the metric, and its rows equal the metric over the same filters (SPEC 5.6).
+func TestSpecTicketsBasisMatchesTheNumber(t *testing.T) {
+	h := newHand(t, map[string]any{"vipTags": []string{"vip"}})
+	// Range [03-10, 03-12).
+	h.customers(hCustomer{Key: "v", Created: "2025-01-01T00:00:00Z", Tags: []string{"vip"}}, hCustomer{Key: "p", Created: "2025-01-01T00:00:00Z"})
+	h.tickets(
+		// Created before the range, closed in it: closed, not created.
+		hTicket{ID: "K1", Customer: "p", Channel: "chat", Created: "2026-03-01T09:00:00Z", Closed: "2026-03-10T09:00:00Z", Agent: "alice"},
+		// Created in the range, closed after it: created, open at the range's end.
+		hTicket{ID: "K2", Customer: "v", Channel: "email", Created: "2026-03-10T10:00:00Z", Closed: "2026-03-13T10:00:00Z", Agent: "bob"},
+		// Created and closed in the range.
+		hTicket{ID: "K3", Customer: "p", Channel: "chat", Created: "2026-03-11T08:00:00Z", Closed: "2026-03-11T09:00:00Z", Agent: "bob"},
+		// A VIP ticket open for 8 days at the range's end: open, neither created nor closed in range.
+		hTicket{ID: "K4", Customer: "v", Channel: "email", Created: "2026-03-04T10:00:00Z"},
+		// Created in the range, still open.
+		hTicket{ID: "K5", Channel: "chat", Created: "2026-03-11T12:00:00Z"},
+		// Closed before the range: in no basis.
+		hTicket{ID: "K6", Customer: "v", Channel: "email", Created: "2026-03-02T10:00:00Z", Closed: "2026-03-03T10:00:00Z", Agent: "alice"},
+		// Created after the range, open: not open at its end.
+		hTicket{ID: "K7", Customer: "v", Channel: "email", Created: "2026-03-12T10:00:00Z"},
+	)
+	h.surveys(
+		hSurvey{Ticket: "K1", Sent: "2026-03-09T09:00:00Z", Responded: "2026-03-10T12:00:00Z", Score: 2},                 // in range
+		hSurvey{Ticket: "K3", Sent: "2026-03-11T09:00:00Z", Responded: "2026-03-11T10:00:00Z", Score: 5},                 // in range
+		hSurvey{Ticket: "K6", Sent: "2026-03-03T10:00:00Z", Responded: "2026-03-10T08:00:00Z", Score: 4},                 // in range, old ticket
+		hSurvey{Ticket: "K2", Sent: "2026-03-10T10:30:00Z", Responded: "2026-03-12T10:00:00Z", Score: 1},                 // after the range
+		hSurvey{Ticket: "K5", Sent: "2026-03-11T12:30:00Z", Responded: "", Score: 0},                                     // unanswered
+		hSurvey{Ticket: "K4", Sent: "2026-03-04T11:00:00Z", Responded: "2026-03-10T11:00:00Z", Score: 3, Agent: "carol"}, // in range
+	)
+	ids := func(q string) []string {
+		t.Helper()
+		tab, err := h.engine(h.now).Tickets(ctx, h.request(q, mar10, "2026-03-12T00:00:00Z"))
+		require.NoError(t, err)
+		return h.column(tab, "id").([]string)
+	}
+	count := func(metric, filters string) float64 {
+		t.Helper()
+		res := h.metrics(`{"metrics": ["`+metric+`"], "filters": {`+filters+`}}`, mar10, "2026-03-12T00:00:00Z")
+		return hFloats([]*float64{h.value(res, metric)})[0]
+	}
+	for _, c := range []struct {
+		basis, filters, metric string
+		want                   []string // newest first
+	}{
+		{"created", ``, "tickets", []string{"K5", "K3", "K2"}},
+		{"created", `"channels": ["chat"]`, "tickets", []string{"K5", "K3"}},
+		{"closed", ``, "closed_tickets", []string{"K3", "K1"}},
+		{"closed", `"agents": ["alice"]`, "closed_tickets", []string{"K1"}},
+		{"closed", `"channels": ["email"]`, "closed_tickets", nil},
+		// Responses in range: K1 (2), K3 (5), K6 (4), K4 (3, its survey's own agent carol).
+		{"responded", ``, "responses", []string{"K3", "K4", "K6", "K1"}},
+		{"responded", `"scores": ["4", "5"]`, "responses", []string{"K3", "K6"}},
+		{"responded", `"agents": ["carol"]`, "responses", []string{"K4"}},
+		{"responded", `"agents": ["alice"]`, "responses", []string{"K6", "K1"}},
+	} {
+		q := `{"queryType": "tickets", "basis": "` + c.basis + `", "filters": {` + c.filters + `}}`
+		got := ids(q)
+		require.Equal(t, c.want, nilIfEmpty(got), q)
+		require.Equal(t, float64(len(c.want)), count(c.metric, c.filters), "%s: %s counts the same tickets", q, c.metric)
+	}
+
+	// The queue: open at the range's end whatever their creation: K2 (closed after it), K4 (8 days
+	// old), K5; not K7 (created after it) nor K6 (closed before). Newest first.
+	require.Equal(t, []string{"K5", "K2", "K4"}, ids(`{"queryType": "tickets", "basis": "open"}`))
+	// VIP ones (customer v carries the vip tag): K2 and K4, the one open for 8 days included.
+	require.Equal(t, []string{"K2", "K4"}, ids(`{"queryType": "tickets", "basis": "open", "filters": {"segments": ["vip"]}}`))
+	// Created in the range and still open now (only: open, the former queue): K5 only (K2 is closed now).
+	require.Equal(t, []string{"K5"}, ids(`{"queryType": "tickets", "only": "open"}`))
+
+	_, err := h.engine(h.now).Tickets(ctx, h.request(`{"queryType": "tickets", "basis": "sent"}`, mar10, "2026-03-12T00:00:00Z"))
+	require.ErrorContains(t, err, `unknown basis "sent" for tickets: use created, closed, responded, open`)
+}
+
+func nilIfEmpty(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}
+
+// The tickets behind first response times are the answered ones, those behind the SLA rate the due
+// ones: the list's first responses give the median and the rate of the metrics.
+func TestSpecTicketsAnsweredAndDue(t *testing.T) {
+	h := newHand(t, map[string]any{"slaTargets": map[string]any{"normal": 3600, "high": 600}})
+	h.tickets(
+		hTicket{ID: "A1", Customer: "c", Created: "2026-03-10T09:00:00Z"},
+		hTicket{ID: "A2", Customer: "c", Priority: "high", Created: "2026-03-10T10:00:00Z"},
+		hTicket{ID: "A3", Customer: "c", Created: "2026-03-10T11:00:00Z"},
+		hTicket{ID: "A4", Customer: "c", Created: "2026-03-10T12:00:00Z"},
+		hTicket{ID: "A5", Customer: "c", Created: "2026-03-10T13:00:00Z"},
+		hTicket{ID: "A6", Customer: "c", Created: "2026-03-11T09:00:00Z"}, // after the range
+	)
+	h.messages(
+		hMessage{"A1", "2026-03-10T09:00:00Z", "customer", ""},
+		hMessage{"A1", "2026-03-10T09:30:00Z", "agent", "alice"}, // 1800 s <= 3600: met
+		hMessage{"A2", "2026-03-10T10:00:00Z", "customer", ""},
+		hMessage{"A2", "2026-03-10T10:20:00Z", "agent", "bob"}, // 1200 s > 600: missed
+		hMessage{"A3", "2026-03-10T11:00:00Z", "customer", ""}, // no reply, target passed: missed
+		hMessage{"A4", "2026-03-10T12:00:00Z", "customer", ""},
+		hMessage{"A4", "2026-03-10T12:00:05Z", "bot", ""},      // a bot is no first response: missed
+		hMessage{"A5", "2026-03-10T13:00:00Z", "agent", "bob"}, // outbound: neither answered nor due
+		hMessage{"A6", "2026-03-11T09:00:00Z", "customer", ""},
+		hMessage{"A6", "2026-03-11T09:01:00Z", "agent", "bob"},
+	)
+	list := func(only string) *engine.Table {
+		t.Helper()
+		tab, err := h.engine(h.now).Tickets(ctx, h.request(`{"queryType": "tickets", "only": "`+only+`"}`, mar10, mar11))
+		require.NoError(t, err)
+		return tab
+	}
+	answered := list("answered")
+	require.Equal(t, []string{"A2", "A1"}, h.column(answered, "id"))
+	require.Equal(t, []float64{1200, 1800}, hFloats(h.column(answered, "first_response_seconds").([]*float64)))
+	res := h.metrics(`{"metrics": ["first_response_seconds_p50", "first_response_sla_rate"]}`, mar10, mar11)
+	h.approx(1200, h.value(res, "first_response_seconds_p50"), "median by nearest rank of 1200 and 1800: the listed ones")
+
+	due := list("due")
+	require.Equal(t, []string{"A4", "A3", "A2", "A1"}, h.column(due, "id"))
+	h.approx(25, h.value(res, "first_response_sla_rate"), "A1 met of the 4 due tickets listed")
+
+	_, err := h.engine(h.now).Tickets(ctx, h.request(`{"queryType": "tickets", "only": "due", "basis": "closed"}`, mar10, mar11))
+	require.ErrorContains(t, err, `only "due" applies to the tickets created in the range (basis created), not to basis closed`)
+}
+
+// TestSpecTicketsColumnOrder: a tickets table leads with the ticket id, the column it is sorted by,
+// then the columns that say why a ticket is on the list (basis, then only); the other columns follow
+// in their usual order, each still holding its own ticket's values.
+func TestSpecTicketsColumnOrder(t *testing.T) {
+	rest := func(skip ...string) []string {
+		var out []string
+		for _, k := range []string{"id", "created_at", "closed_at", "channel", "project", "topic", "priority", "tags", "agent",
+			"segment", "first_response_seconds", "first_response_business_seconds", "handled_by", "converted", "credited_orders",
+			"attributed_revenue", "csat_score"} {
+			if !slices.Contains(skip, k) {
+				out = append(out, k)
+			}
+		}
+		return out
+	}
+	lead := func(keys ...string) []string { return append(keys, rest(keys...)...) }
+	h := newHand(t, parisOffice(nil))
+	drillFixture(h)
+	for q, want := range map[string][]string{
+		`{"queryType": "tickets"}`: lead("id", "created_at"),
+		`{"queryType": "tickets", "sortBy": "revenue", "only": "converted"}`:                     lead("id", "attributed_revenue", "credited_orders"),
+		`{"queryType": "tickets", "sortBy": "lowest_csat", "basis": "responded"}`:                lead("id", "csat_score"),
+		`{"queryType": "tickets", "sortBy": "lowest_csat", "only": "rated"}`:                     lead("id", "csat_score"),
+		`{"queryType": "tickets", "basis": "closed"}`:                                            lead("id", "created_at", "closed_at"),
+		`{"queryType": "tickets", "basis": "open"}`:                                              lead("id", "created_at"),
+		`{"queryType": "tickets", "only": "open", "sortBy": "revenue"}`:                          lead("id", "attributed_revenue", "closed_at"),
+		`{"queryType": "tickets", "only": "answered"}`:                                           lead("id", "created_at", "first_response_seconds", "first_response_business_seconds"),
+		`{"queryType": "tickets", "only": "due", "sortBy": "lowest_csat"}`:                       lead("id", "csat_score", "first_response_seconds", "first_response_business_seconds"),
+		`{"queryType": "tickets", "sortBy": "revenue", "only": "converted", "basis": "created"}`: lead("id", "attributed_revenue", "credited_orders"),
+	} {
+		tab, err := h.engine(h.now).Tickets(ctx, h.request(q, mar10, mar11))
+		require.NoError(t, err, q)
+		var keys []string
+		for _, c := range tab.Columns {
+			keys = append(keys, c.Key)
+		}
+		require.Equal(t, want, keys, q)
+	}
+	// Moved columns keep their rows: by revenue, D1 (50.25, 2 orders, score 4) leads, then D3 and
+	// D2 newest first.
+	tab, err := h.engine(h.now).Tickets(ctx, h.request(`{"queryType": "tickets", "sortBy": "revenue"}`, mar10, mar11))
+	require.NoError(t, err)
+	require.Equal(t, "attributed_revenue", tab.Columns[1].Key)
+	require.Equal(t, []string{"D1", "D3", "D2"}, tab.Columns[0].Values)
+	require.Equal(t, []float64{50.25, 0, 0}, tab.Columns[1].Values)
+	require.Equal(t, []int64{2, 0, 0}, h.column(tab, "credited_orders"))
+	require.Equal(t, []string{"alice", "(none)", "(open)"}, h.column(tab, "agent"))
 }

@@ -91,10 +91,11 @@ func TestSpecBucketsWeekStart(t *testing.T) {
 		times  []string
 		counts []float64
 	}{
-		// Sunday weeks: [03-01: W1], [03-08: W2, W3], [03-15: W4] (W0 is before the range).
-		{"sunday", []string{"2026-03-01T00:00:00Z", "2026-03-08T00:00:00Z", "2026-03-15T00:00:00Z"}, []float64{1, 2, 1}},
+		// Sunday weeks: [03-01: W1], [03-08: W2, W3], [03-15: W4] (W0 is before the range). The range
+		// starts inside the first week: it is stamped at the range's start, 03-04.
+		{"sunday", []string{"2026-03-04T00:00:00Z", "2026-03-08T00:00:00Z", "2026-03-15T00:00:00Z"}, []float64{1, 2, 1}},
 		// Monday weeks: [03-02: W1, W2], [03-09: W3, W4], [03-16: none].
-		{"monday", []string{"2026-03-02T00:00:00Z", "2026-03-09T00:00:00Z", "2026-03-16T00:00:00Z"}, []float64{2, 2, 0}},
+		{"monday", []string{"2026-03-04T00:00:00Z", "2026-03-09T00:00:00Z", "2026-03-16T00:00:00Z"}, []float64{2, 2, 0}},
 	} {
 		t.Run(c.start, func(t *testing.T) {
 			h := newHand(t, map[string]any{"weekStart": c.start})
@@ -105,8 +106,88 @@ func TestSpecBucketsWeekStart(t *testing.T) {
 				require.True(t, res.Times[i].Equal(ts(want)), "bucket %d: %s, want %s", i, res.Times[i], want)
 			}
 			require.Equal(t, c.counts, hFloats(h.series(res, "tickets")))
+			require.Len(t, res.Info, 1, "the first and last weeks are partial: %q", res.Info)
 		})
 	}
+}
+
+// A bucket the range cuts is stamped inside the range (Grafana hides points outside it), holds the
+// rows of its part in range, and the result says it is partial (SPEC 4).
+func TestSpecPartialBuckets(t *testing.T) {
+	t.Run("a 7-day range inside a month: one point at its start", func(t *testing.T) {
+		h := newHand(t, map[string]any{"timezone": "Europe/Paris"})
+		h.tickets(
+			hTicket{ID: "B", Customer: "c", Created: "2026-03-05T12:00:00+01:00"}, // March, before the range
+			hTicket{ID: "I1", Customer: "c", Created: "2026-03-10T10:00:00+01:00"},
+			hTicket{ID: "I2", Customer: "c", Created: "2026-03-16T23:00:00+01:00"},
+			hTicket{ID: "A", Customer: "c", Created: "2026-03-17T10:00:00+01:00"}, // March, after the range
+		)
+		from, to := "2026-03-10T09:30:00+01:00", "2026-03-17T09:30:00+01:00"
+		res := h.metrics(`{"metrics": ["tickets"], "groupBy": ["time"], "interval": "month"}`, from, to)
+		require.Len(t, res.Times, 1)
+		require.True(t, res.Times[0].Equal(ts(from)), "the month is drawn at the range's start, not on 1 March: %s", res.Times[0])
+		require.Equal(t, []float64{2}, hFloats(h.series(res, "tickets")), "I1 and I2, not B or A")
+		require.Equal(t, []string{"The range covers part of one month, March 2026: from 10 Mar 2026 09:30 to 17 Mar 2026 09:30 (Europe/Paris), drawn at the range's start."}, res.Info)
+	})
+
+	// Sales per day over a range that starts and ends mid-day sum to the total of the stat.
+	t.Run("days cut at both ends sum to the total", func(t *testing.T) {
+		h := newHand(t, nil)
+		h.tickets(
+			hTicket{ID: "T0", Customer: "c0", Created: "2026-03-10T10:00:00Z"}, // the first day, before the range
+			hTicket{ID: "T1", Customer: "c1", Created: "2026-03-10T16:00:00Z"},
+			hTicket{ID: "T2", Customer: "c2", Created: "2026-03-12T09:00:00Z"},
+			hTicket{ID: "T3", Customer: "c3", Created: "2026-03-13T14:00:00Z"},
+			hTicket{ID: "P1", Customer: "c4", Created: "2026-03-07T16:00:00Z"}, // previous period
+		)
+		h.orders(
+			hOrder{ID: "O0", Customer: "c0", Created: "2026-03-10T16:30:00Z", Total: "500.00"}, // credited to T0: not in range
+			hOrder{ID: "O1", Customer: "c1", Created: "2026-03-10T18:00:00Z", Total: "100.00"},
+			hOrder{ID: "O2", Customer: "c2", Created: "2026-03-12T10:00:00Z", Total: "40.50"},
+			hOrder{ID: "O3", Customer: "c3", Created: "2026-03-13T16:00:00Z", Total: "12.25"}, // after the range, ticket in it
+		)
+		const from, to = "2026-03-10T15:00:00Z", "2026-03-13T15:00:00Z"
+		res := h.metrics(`{"metrics": ["attributed_revenue", "tickets"], "groupBy": ["time"], "interval": "day", "compare": "previous_period"}`, from, to)
+		require.Len(t, res.Times, 4)
+		for i, want := range []string{from, "2026-03-11T00:00:00Z", "2026-03-12T00:00:00Z", "2026-03-13T00:00:00Z"} {
+			require.True(t, res.Times[i].Equal(ts(want)), "bucket %d at %s, want %s", i, res.Times[i], want)
+		}
+		require.Equal(t, []float64{100, 0, 40.5, 12.25}, hFloats(h.series(res, "attributed_revenue")))
+		require.Equal(t, []float64{1, 0, 1, 1}, hFloats(h.series(res, "tickets")))
+		// The previous period [03-07 15:00, 03-10 15:00) shifted by 3 days: P1 (03-07 16:00) into the
+		// first bucket, T0 (03-10 10:00) into the last.
+		require.Equal(t, []float64{1, 0, 0, 1}, hFloats(res.Groups[0].Previous[h.metricIndex(res, "tickets")]))
+		require.Equal(t, []float64{0, 0, 0, 500}, hFloats(res.Groups[0].Previous[h.metricIndex(res, "attributed_revenue")]))
+		total := h.metrics(`{"metrics": ["attributed_revenue"]}`, from, to)
+		h.exact(152.75, h.value(total, "attributed_revenue"), "the stat: 100 + 40.50 + 12.25")
+		require.Equal(t, []string{"The first and last days are partial: 10 Mar 2026 counts from the range's start, 10 Mar 2026 15:00, where it is drawn, and 13 Mar 2026 until the range's end, 13 Mar 2026 15:00 (UTC)."}, res.Info)
+	})
+
+	t.Run("a range starting mid-day across the change to summer time", func(t *testing.T) {
+		h := newHand(t, map[string]any{"timezone": "Europe/Paris"})
+		h.tickets(
+			hTicket{ID: "X0", Customer: "c", Created: "2026-03-28T08:00:00+01:00"}, // the 28th, before the range
+			hTicket{ID: "X1", Customer: "c", Created: "2026-03-28T13:00:00+01:00"}, // the 28th
+			hTicket{ID: "X2", Customer: "c", Created: "2026-03-29T03:30:00+02:00"}, // the 29th (23 hours)
+			hTicket{ID: "X3", Customer: "c", Created: "2026-03-30T11:00:00+02:00"}, // the 30th, in range
+			hTicket{ID: "X4", Customer: "c", Created: "2026-03-30T13:00:00+02:00"}, // the 30th, after the range
+		)
+		from, to := "2026-03-28T12:00:00+01:00", "2026-03-30T12:00:00+02:00"
+		res := h.metrics(`{"metrics": ["tickets"], "groupBy": ["time"], "interval": "day"}`, from, to)
+		require.Len(t, res.Times, 3)
+		for i, want := range []string{from, "2026-03-28T23:00:00Z", "2026-03-29T22:00:00Z"} {
+			require.True(t, res.Times[i].Equal(ts(want)), "bucket %d at %s, want %s", i, res.Times[i], want)
+		}
+		require.Equal(t, []float64{1, 1, 1}, hFloats(h.series(res, "tickets")))
+		require.Len(t, res.Info, 1)
+	})
+
+	t.Run("whole buckets say nothing", func(t *testing.T) {
+		h := newHand(t, nil)
+		res := h.metrics(`{"metrics": ["tickets"], "groupBy": ["time"], "interval": "day"}`, mar10, "2026-03-13T00:00:00Z")
+		require.True(t, res.Times[0].Equal(ts(mar10)))
+		require.Empty(t, res.Info)
+	})
 }
 
 func TestSpecAutoInterval(t *testing.T) {

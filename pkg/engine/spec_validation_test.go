@@ -3,6 +3,7 @@ package engine_test
 // Every query-validation error (SPEC 4, 7), each with the words the user reads.
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"testing"
@@ -33,6 +34,12 @@ func TestSpecQueryErrors(t *testing.T) {
 			"longer than the 732 days this data source allows (maxRangeDays)"},
 		{"empty range", `{"metrics": ["tickets"]}`, mar11, mar10, "the time range is empty"},
 		{"unknown time zone", `{"metrics": ["tickets"], "timezone": "Mars/Olympus"}`, mar10, mar11, `unknown time zone "Mars/Olympus"`},
+		// SPEC 7 / issue 12 item 7: a filter key the plugin does not know is an error, never an
+		// unfiltered number; the message names the key and lists the valid ones.
+		{"unknown filter key", `{"metrics": ["tickets"], "filters": {"agent": ["alice"]}}`, mar10, mar11,
+			`unknown filter key "agent": this data source filters by agents, channels, projects,`},
+		{"unknown filter keys, even empty or uninterpolated", `{"metrics": ["tickets"], "filters": {"zz": [], "colour": ["$colour"], "agents": ["a"]}}`,
+			mar10, mar11, `unknown filter key "colour", "zz": this data source filters by agents,`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			err := h.metricsErr(c.query, c.from, c.to)
@@ -51,12 +58,42 @@ func TestSpecQueryErrors(t *testing.T) {
 	})
 }
 
+// Every query type rejects an unknown filter key, not only metrics.
+func TestSpecUnknownFilterKeyOnEveryQueryType(t *testing.T) {
+	h := newHand(t, nil)
+	e := h.engine(h.now)
+	for qt, run := range map[string]func(context.Context, engine.Request) (*engine.Table, error){
+		"tickets": e.Tickets, "top_products": e.TopProducts, "retention": e.Retention, "live_feed": e.LiveFeed,
+	} {
+		_, err := run(ctx, h.request(`{"queryType": "`+qt+`", "filters": {"agent": ["alice"]}}`, mar10, mar11))
+		require.ErrorContains(t, err, `unknown filter key "agent"`, qt)
+		require.True(t, errors.Is(err, models.ErrBadQuery), qt)
+	}
+}
+
+// The valid filter keys are the dimension table's: each is a field of the query model, and each field
+// of the query model is a dimension's filter key. A new dimension with its filter extends both.
+func TestFilterKeysMatchTheDimensionTable(t *testing.T) {
+	require.ElementsMatch(t, models.FilterKeys(), engine.FilterKeys())
+	h := newHand(t, nil)
+	err := h.metricsErr(`{"metrics": ["tickets"], "filters": {"agent": ["alice"]}}`, mar10, mar11)
+	for _, key := range engine.FilterKeys() {
+		require.ErrorContains(t, err, key, "the error lists every valid key")
+	}
+	// Keys are matched as encoding/json matches field names: "Agents" is agents, not unknown.
+	q, err := models.ParseQuery(json.RawMessage(`{"metrics": ["tickets"], "filters": {"Agents": ["a"], "agentz": ["b"]}}`))
+	require.NoError(t, err)
+	require.Equal(t, []string{"a"}, q.Filters.Agents)
+	require.Equal(t, []string{"agentz"}, q.UnknownFilters)
+}
+
 func TestSpecParseErrors(t *testing.T) {
 	for _, c := range []struct{ query, want string }{
 		{`{"queryType": "pie"}`, `unknown queryType "pie"`},
 		{`{"metrics": ["tickets"], "interval": "fortnight"}`, `unknown interval "fortnight"`},
 		{`{"metrics": ["tickets"], "compare": "last_week"}`, `unknown compare "last_week"`},
-		{`{"metrics": ["tickets"], "attribution": {"model": "linear"}}`, `unknown attribution model "linear"`},
+		{`{"metrics": ["tickets"], "attribution": {"model": "split"}}`, `unknown attribution model "split": use last_touch, first_touch or linear`},
+		{`{"metrics": ["tickets"], "attribution": {"anchor": "resolved"}}`, `unknown attribution anchor "resolved": use created or closed`},
 		{`{"metrics": ["tickets"], "attribution": {"dateBasis": "payment"}}`, `unknown attribution dateBasis "payment"`},
 		{`{"metrics": ["tickets"], "groupBy": ["time", "agent", "channel"]}`, "group by at most two dimensions, got 3"},
 		{`{"metrics": ["tickets"], "groupBy": ["agent", "agent"]}`, `group by "agent" twice`},
@@ -90,13 +127,19 @@ func TestSpecUninterpolatedVariables(t *testing.T) {
 			raw, _ := json.Marshal(v)
 			res := h.metrics(`{"metrics": ["tickets"], "filters": {"agents": [`+string(raw)+`]}}`, mar10, mar11)
 			h.approx(2, h.value(res, "tickets"), "no filter: both tickets")
-			require.Len(t, res.Notices, 1, "%q", res.Notices)
-			require.Contains(t, res.Notices[0], v)
-			require.Contains(t, res.Notices[0], "no filter on agents was applied")
+			require.Empty(t, res.Notices, "not a warning")
+			require.Len(t, res.Info, 1, "%q", res.Info)
+			require.Equal(t, "Filter agents ("+v+") is a dashboard variable that was not set (public or embedded dashboard, or alert rule): showing all agents.", res.Info[0])
 		})
 	}
+	// Several unset variables in one query: one notice naming them all.
+	res := h.metrics(`{"metrics": ["tickets"], "filters": {"agents": ["$agent"], "channels": ["${channel}"], "topics": ["[[topic]]"]}}`, mar10, mar11)
+	h.approx(2, h.value(res, "tickets"), "no filter: both tickets")
+	require.Equal(t, []string{"Filters agents ($agent), channels (${channel}) and topics ([[topic]]) are dashboard variables that were not set " +
+		"(public or embedded dashboard, or alert rule): showing all agents, all channels and all topics."}, res.Info)
 	// A literal value that merely contains a dollar is a real filter.
-	res := h.metrics(`{"metrics": ["tickets"], "filters": {"agents": ["al$ice"]}}`, mar10, mar11)
+	res = h.metrics(`{"metrics": ["tickets"], "filters": {"agents": ["al$ice"]}}`, mar10, mar11)
 	h.approx(0, h.value(res, "tickets"), "literal filter")
 	require.Empty(t, res.Notices)
+	require.Empty(t, res.Info)
 }

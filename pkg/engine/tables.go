@@ -16,7 +16,8 @@ import (
 type Table struct {
 	Name     string
 	Columns  []Column
-	Notices  []string
+	Notices  []string // warnings: what the user should act on
+	Info     []string // what explains the rows without being a fault
 	Executed string
 }
 
@@ -41,28 +42,38 @@ func (e *Engine) tableOptions(ctx context.Context, r Request, dims []string, kin
 			return o, queryErr("a %s query cannot be filtered by %s (filters.%s): it supports %s", kind, dim, d.Filter, strings.Join(dims, ", "))
 		}
 	}
+	o.keepAdhoc(func(dim string) string {
+		switch {
+		case slices.Contains(dims, dim):
+			return ""
+		case len(dims) == 0:
+			return fmt.Sprintf("a %s query cannot be filtered", kind)
+		}
+		return fmt.Sprintf("a %s query cannot be filtered by %s (it supports %s)", kind, dim, strings.Join(dims, ", "))
+	})
 	return o, nil
 }
 
 // rowFilter keeps the rows of kind f that pass every filter of o.
 func (d *dataset) rowFilter(f factKind, o options) func(i int) bool {
 	type check struct {
-		r   resolver
-		set map[int32]bool
+		r       resolver
+		set     map[int32]bool
+		exclude bool
 	}
 	var checks []check
-	for dim, values := range o.filters {
+	for _, c := range o.conditions() {
 		in := newInterner()
 		set := map[int32]bool{}
-		for _, v := range values {
+		for _, v := range c.values {
 			set[in.id(v)] = true
 		}
-		checks = append(checks, check{d.resolve(f, dim, in), set})
+		checks = append(checks, check{d.resolve(f, c.dim, in), set, c.exclude})
 	}
 	var buf []int32
 	return func(i int) bool {
 		for _, c := range checks {
-			if !anyIn(c.r(i, buf[:0]), c.set) {
+			if anyIn(c.r(i, buf[:0]), c.set) == c.exclude {
 				return false
 			}
 		}
@@ -70,39 +81,98 @@ func (d *dataset) rowFilter(f factKind, o options) func(i int) bool {
 	}
 }
 
-var ticketDims = []string{"agent", "channel", "project", "topic", "tag", "priority", "segment", "score"}
+var ticketDims = []string{"agent", "channel", "project", "topic", "tag", "priority", "segment", "score", "handled_by"}
 
 // Drill-down orders and selections of the tickets query (extensions of SPEC 4 for the dashboards).
 var (
 	ticketSorts = []string{"newest", "lowest_csat", "revenue"}
-	ticketOnly  = []string{"all", "open", "converted", "rated"}
+	// answered: with a first agent response (the tickets first response times are computed over);
+	// due: answered, or unanswered past their target (those the first-response SLA rate counts).
+	ticketOnly = []string{"all", "open", "converted", "rated", "answered", "due"}
 )
 
-// Tickets answers the drill-down query (SPEC 5.6): one row per ticket created in range that passes
-// the filters, newest first, at most limit rows.
+// The time bases of the tickets query: which tickets a number of the range counted (SPEC 5.6).
+const (
+	ticketBasisCreated   = "created"   // created in range: tickets, conversion, first response, SLA
+	ticketBasisClosed    = "closed"    // closed in range: closed conversations, automation, resolution
+	ticketBasisResponded = "responded" // with a CSAT response in range: CSAT, responses
+	ticketBasisOpen      = "open"      // open at the range's end, whenever created: a queue
+)
+
+var ticketBases = []string{ticketBasisCreated, ticketBasisClosed, ticketBasisResponded, ticketBasisOpen}
+
+// Tickets answers the drill-down query (SPEC 5.6): one row per ticket of the range on the query's
+// basis (created in range by default) that passes the filters, newest first, at most limit rows.
 func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 	q := r.Query
 	o, err := e.tableOptions(ctx, r, ticketDims, "tickets")
 	if err != nil {
 		return nil, err
 	}
-	sortBy, only := cmp.Or(q.SortBy, "newest"), cmp.Or(q.Only, "all")
+	sortBy, only, basis := cmp.Or(q.SortBy, "newest"), cmp.Or(q.Only, "all"), cmp.Or(q.Basis, ticketBasisCreated)
 	if !slices.Contains(ticketSorts, sortBy) {
 		return nil, queryErr("unknown sortBy %q for tickets: use %s", sortBy, strings.Join(ticketSorts, ", "))
 	}
 	if !slices.Contains(ticketOnly, only) {
 		return nil, queryErr("unknown only %q for tickets: use %s", only, strings.Join(ticketOnly, ", "))
 	}
+	if !slices.Contains(ticketBases, basis) {
+		return nil, queryErr("unknown basis %q for tickets: use %s (created: tickets created in the range; closed: closed in it; responded: with a CSAT response in it; open: open at its end, whenever created)",
+			basis, strings.Join(ticketBases, ", "))
+	}
+	if (only == "answered" || only == "due") && basis != ticketBasisCreated {
+		return nil, queryErr("only %q applies to the tickets created in the range (basis created), not to basis %s", only, basis)
+	}
 	// Segments, scores and first responses are read for the rows shown only, unless filtering or
-	// sorting needs them for all.
-	d, err := e.load(ctx, r.From, r.To, o, needs{created: true, pairs: true, ticketSegments: len(o.filters["segment"]) > 0})
+	// sorting needs them for all. A queue's segments are judged for its candidates only: its tickets
+	// may be old, and segmenting every ticket would read the orders since the oldest.
+	segmentFilter := o.filtered("segment")
+	handledFilter := o.filtered("handled_by")
+	n := needs{created: true, pairs: true, ticketSegments: segmentFilter && basis != ticketBasisOpen,
+		messagesCreated: only == "answered" || only == "due" || handledFilter,
+		// handled_by of tickets another basis lists (closed, responded, open) is read for them too.
+		messagesAll: handledFilter && basis != ticketBasisCreated}
+	switch basis {
+	case ticketBasisClosed:
+		n.closed = true
+	case ticketBasisResponded:
+		n.surveys = true
+		n.participants = o.filtered("agent") && e.settings.CSATCredit == "participants"
+	case ticketBasisOpen:
+		n.openAt = r.To
+	}
+	d, err := e.load(ctx, r.From, r.To, o, n)
 	if err != nil {
 		return nil, err
 	}
 	t := d.tickets
-	inRange := func(i int) bool { return t.Created[i] >= d.from && t.Created[i] < d.to }
+	var inRange func(i int) bool
+	// keep applies the filters to a ticket; on the responded basis they apply to its responses, as
+	// in the CSAT metrics (the CSAT credit rule for agent, the response's own score).
+	keep := d.rowFilter(factTicket, withoutFilter(withoutFilter(o, "score"), "segment"))
+	switch basis {
+	case ticketBasisClosed:
+		inRange = func(i int) bool { return t.Closed[i] != store.Null && t.Closed[i] >= d.from && t.Closed[i] < d.to }
+	case ticketBasisResponded:
+		answered := make([]bool, t.Len())
+		s, keepSurvey := d.surveys, d.rowFilter(factSurvey, o)
+		for k, at := range s.Responded {
+			if ti := d.surveyTkt[k]; ti >= 0 && at != store.Null && at >= d.from && at < d.to && keepSurvey(k) {
+				answered[ti] = true
+			}
+		}
+		inRange = func(i int) bool { return answered[i] }
+		keep = func(int) bool { return true }
+	case ticketBasisOpen:
+		inRange = func(i int) bool { return t.Created[i] < d.to && (t.Closed[i] == store.Null || t.Closed[i] >= d.to) }
+	default:
+		inRange = func(i int) bool { return t.Created[i] >= d.from && t.Created[i] < d.to }
+	}
+	if segmentFilter && basis != ticketBasisResponded && basis != ticketBasisOpen {
+		keep = d.rowFilter(factTicket, withoutFilter(o, "score"))
+	}
 	var scores map[string]int16
-	allScores := len(o.filters["score"]) > 0 || only == "rated" || sortBy == "lowest_csat"
+	allScores := (o.filtered("score") && basis != ticketBasisResponded) || only == "rated" || sortBy == "lowest_csat"
 	if allScores {
 		var all []int
 		for i := range t.Len() {
@@ -118,14 +188,20 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The score filter and dimension of a ticket are its latest CSAT score.
-	keep := d.rowFilter(factTicket, withoutFilter(o, "score"))
-	scoreOK := func(i int) bool { return true }
-	if allowed := o.filters["score"]; len(allowed) > 0 {
-		scoreOK = func(i int) bool {
-			s, ok := scores[t.ID.At(i)]
-			return ok && slices.Contains(allowed, fmt.Sprint(s))
+	// The score filter and dimension of a ticket are its latest CSAT score (on the responded basis,
+	// that of its response in range, applied above).
+	var scoreConds []condition
+	if basis != ticketBasisResponded {
+		scoreConds = o.on("score")
+	}
+	scoreOK := func(i int) bool {
+		s, rated := scores[t.ID.At(i)]
+		for _, c := range scoreConds {
+			if has := rated && slices.Contains(c.values, fmt.Sprint(s)); has == c.exclude {
+				return false
+			}
 		}
+		return true
 	}
 	var rows []int
 	for i := range t.Len() {
@@ -141,12 +217,25 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 			if credited[i] == 0 {
 				continue
 			}
+		case "answered":
+			if _, ok := d.firstResponse(i); !ok {
+				continue
+			}
+		case "due":
+			if d.slaState(i) == slaPending {
+				continue
+			}
 		case "rated":
 			if _, rated := scores[t.ID.At(i)]; !rated {
 				continue
 			}
 		}
 		rows = append(rows, i)
+	}
+	if segmentFilter && basis == ticketBasisOpen {
+		if rows, err = d.keepSegments(ctx, rows, o.on("segment")); err != nil {
+			return nil, err
+		}
 	}
 	newest := func(a, b int) int {
 		if c := cmp.Compare(t.Created[b], t.Created[a]); c != 0 {
@@ -175,7 +264,7 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 		}
 		return newest(a, b)
 	}
-	tab := &Table{Name: "tickets"}
+	tab := &Table{Name: "tickets", Notices: slices.Clone(o.notices), Info: slices.Clone(o.info)}
 	if len(rows) > q.Limit {
 		tab.Notices = append(tab.Notices, fmt.Sprintf("showing the first %d of %d tickets: raise limit or narrow the filters to see the rest", q.Limit, len(rows)))
 		selectFirst(rows, q.Limit, order)
@@ -191,18 +280,19 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	responses, err := d.firstResponses(ctx, rows)
+	responses, business, handled, err := d.firstResponses(ctx, rows)
 	if err != nil {
 		return nil, err
 	}
 	agents := newInterner()
 	var (
 		id, channel, project, topic, priority, tags, agent, segment []string
+		handledBy                                                   []string
 		created                                                     []time.Time
 		closed                                                      []*time.Time
 		frt                                                         []*float64
 		converted                                                   []bool
-		orders                                                      []int64
+		orders                                                      []float64
 		rev                                                         []float64
 		score                                                       []*int64
 	)
@@ -222,8 +312,9 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 		agent = append(agent, agents.values[d.closingAgent(i, agents)])
 		segment = append(segment, segmentNames[segments[k]])
 		frt = append(frt, responses[k])
+		handledBy = append(handledBy, handled[k])
 		converted = append(converted, credited[i] > 0)
-		orders = append(orders, int64(credited[i]))
+		orders = append(orders, credited[i])
 		rev = append(rev, float64(revenue[i])/moneyScale)
 		if s, ok := scores[t.ID.At(i)]; ok {
 			v := int64(s)
@@ -244,31 +335,112 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 		{"agent", "Closing agent", "", nonNil(agent)},
 		{"segment", "Segment", "", nonNil(segment)},
 		{"first_response_seconds", "First response", unitSeconds, frt},
+		{"handled_by", "Handled by", "", nonNil(handledBy)},
 		{"converted", "Converted", "", converted},
 		{"credited_orders", "Credited orders", unitShort, orders},
 		{"attributed_revenue", "Attributed revenue", unitMoney, rev},
 		{"csat_score", "CSAT score", unitShort, score},
 	}
-	tab.Executed = fmt.Sprintf("tickets created %s, sorted %s, only %s, limit %d; read: %s", span(r.From, r.To), sortBy, only, q.Limit, strings.Join(d.reads, "; "))
+	if e.clock != nil {
+		tab.Columns = slices.Insert(tab.Columns, 11, Column{"first_response_business_seconds", "First response (business hours)", unitSeconds, business})
+	}
+	tab.Columns = leadColumns(tab.Columns, ticketLead(sortBy, only, basis))
+	what := map[string]string{ticketBasisCreated: "created " + span(r.From, r.To), ticketBasisClosed: "closed " + span(r.From, r.To),
+		ticketBasisResponded: "with a CSAT response " + span(r.From, r.To), ticketBasisOpen: "open at " + r.To.UTC().Format(time.RFC3339)}[basis]
+	tab.Executed = fmt.Sprintf("tickets %s, sorted %s, only %s, limit %d; read: %s", what, sortBy, only, q.Limit, strings.Join(d.reads, "; "))
 	return tab, nil
 }
 
-// creditsByTicket is, per ticket of the read, the number of orders credited to it and their revenue.
-func (d *dataset) creditsByTicket(ctx context.Context) ([]int32, []int64, error) {
+// keepSegments keeps the rows whose segment, judged for these tickets alone, passes every condition
+// (one of an include filter's segments, none of an exclude filter's).
+func (d *dataset) keepSegments(ctx context.Context, rows []int, conds []condition) ([]int, error) {
+	seg, err := d.segmentsOf(ctx, rows)
+	if err != nil {
+		return nil, err
+	}
+	out := rows[:0]
+rows:
+	for k, i := range rows {
+		for _, c := range conds {
+			if slices.Contains(c.values, segmentNames[seg[k]]) == c.exclude {
+				continue rows
+			}
+		}
+		out = append(out, i)
+	}
+	return out, nil
+}
+
+// creditsByTicket is, per ticket of the read, the orders credited to it (with the linear model, the sum
+// of its shares) and their revenue (its parts).
+func (d *dataset) creditsByTicket(ctx context.Context) ([]float64, []int64, error) {
 	type credits struct {
-		orders  []int32
+		orders  []float64 // fractional with the linear model
 		revenue []int64
 	}
 	p, n := d.pairs, d.tickets.Len()
-	c, err := memo(ctx, d.e, keyOf("credits", ptr(p)), func(context.Context) (credits, error) {
-		c := credits{make([]int32, n), make([]int64, n)}
+	c, err := derive(ctx, p, "credits", func(context.Context) (credits, error) {
+		c := credits{make([]float64, n), make([]int64, n)}
 		for i, ti := range p.ticket {
-			c.orders[ti]++
+			c.orders[ti] += p.share(i)
 			c.revenue[ti] += p.amount[i]
 		}
 		return c, nil
 	})
 	return c.orders, c.revenue, err
+}
+
+// ticketLead names the columns a tickets table shows right after the ticket id: the column it is
+// sorted by, then the ones that say why a ticket is on the list (its basis, then its only), so a
+// table as wide as a dashboard shows them without scrolling.
+func ticketLead(sortBy, only, basis string) []string {
+	lead := []string{"id"}
+	switch sortBy {
+	case "revenue":
+		lead = append(lead, "attributed_revenue")
+	case "lowest_csat":
+		lead = append(lead, "csat_score")
+	default:
+		lead = append(lead, "created_at")
+	}
+	switch basis {
+	case ticketBasisClosed:
+		lead = append(lead, "closed_at")
+	case ticketBasisResponded:
+		lead = append(lead, "csat_score")
+	case ticketBasisOpen:
+		lead = append(lead, "created_at")
+	}
+	switch only {
+	case "open":
+		lead = append(lead, "closed_at")
+	case "converted":
+		lead = append(lead, "attributed_revenue", "credited_orders")
+	case "rated":
+		lead = append(lead, "csat_score")
+	case "answered", "due":
+		lead = append(lead, "first_response_seconds", "first_response_business_seconds")
+	}
+	return lead
+}
+
+// leadColumns moves the columns named in lead (those present, once each) to the front in that
+// order, and keeps the others in their order after them.
+func leadColumns(cols []Column, lead []string) []Column {
+	out := make([]Column, 0, len(cols))
+	used := make([]bool, len(cols))
+	for _, key := range lead {
+		if k := slices.IndexFunc(cols, func(c Column) bool { return c.Key == key }); k >= 0 && !used[k] {
+			used[k] = true
+			out = append(out, cols[k])
+		}
+	}
+	for k, c := range cols {
+		if !used[k] {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // selectFirst moves the k first rows in the order of cmp to rows[:k], in no particular order: a
@@ -359,19 +531,24 @@ func (d *dataset) segmentsOf(ctx context.Context, rows []int) ([]int8, error) {
 }
 
 // firstResponses is the first response time of each of rows, in seconds, read for these tickets.
-func (d *dataset) firstResponses(ctx context.Context, rows []int) ([]*float64, error) {
+// firstResponses reads the messages of rows: their first response times, on the business clock too
+// when the data source has business hours, and who handled them.
+func (d *dataset) firstResponses(ctx context.Context, rows []int) (calendar, business []*float64, handled []string, err error) {
 	t := d.tickets
 	ids := make([]string, len(rows))
 	for k, i := range rows {
 		ids[k] = t.ID.At(i)
 	}
-	out := make([]*float64, len(rows))
+	calendar, business, handled = make([]*float64, len(rows)), make([]*float64, len(rows)), make([]string, len(rows))
+	for k := range handled {
+		handled[k] = handledByNames[handledUnanswered]
+	}
 	if len(ids) == 0 {
-		return out, nil
+		return calendar, business, handled, nil
 	}
 	m, err := d.e.helpdesk.ReadMessages(ctx, store.MessageRead{IDs: ids})
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	d.read("messages of %d tickets", len(ids))
 	row := make(map[string]int, m.Len())
@@ -383,12 +560,17 @@ func (d *dataset) firstResponses(ctx context.Context, rows []int) ([]*float64, e
 		if !ok {
 			continue
 		}
+		handled[k] = handledByNames[handledBy(m.Flags[r])]
 		if v, ok := firstResponse(m.Flags[r], m.FirstReply[r], t.Created[i]); ok {
 			s := float64(v) / 1e6
-			out[k] = &s
+			calendar[k] = &s
+			if d.e.clock != nil {
+				b := float64(d.e.clock.elapsed(t.Created[i], t.Created[i]+v)) / 1e6
+				business[k] = &b
+			}
 		}
 	}
-	return out, nil
+	return calendar, business, handled, nil
 }
 
 func withoutFilter(o options, dim string) options {
@@ -399,6 +581,13 @@ func withoutFilter(o options, dim string) options {
 		}
 	}
 	o.filters = f
+	var adhoc []condition
+	for _, c := range o.adhoc {
+		if c.dim != dim {
+			adhoc = append(adhoc, c)
+		}
+	}
+	o.adhoc = adhoc
 	return o
 }
 
@@ -486,7 +675,7 @@ func (e *Engine) TopProducts(ctx context.Context, r Request) (*Table, error) {
 		revShare = append(revShare, share(rev[p], totalRev))
 		qtShare = append(qtShare, share(qty[p], totalQty))
 	}
-	tab := &Table{Name: "top_products", Notices: d.notices()}
+	tab := &Table{Name: "top_products", Notices: append(slices.Clone(o.notices), d.notices()...), Info: slices.Clone(o.info)}
 	tab.Columns = []Column{
 		{"product_id", "Product id", "", nonNil(ids)},
 		{"product", "Product", "", nonNil(names)},
@@ -582,7 +771,7 @@ func (e *Engine) Retention(ctx context.Context, r Request) (*Table, error) {
 			cols[k-1] = append(cols[k-1], &v)
 		}
 	}
-	tab := &Table{Name: "retention", Notices: d.notices()}
+	tab := &Table{Name: "retention", Notices: append(slices.Clone(o.notices), d.notices()...), Info: slices.Clone(o.info)}
 	tab.Columns = []Column{
 		{"cohort", "Cohort", "", nonNil(labels)},
 		{"cohort_start", "Cohort start", "", nonNilT(starts)},
@@ -608,14 +797,17 @@ func nonNilI(v []int64) []int64 {
 
 // LiveFeed answers live_feed (SPEC 5.5): the latest cart events and orders of the range, newest first.
 func (e *Engine) LiveFeed(ctx context.Context, r Request) (*Table, error) {
-	if _, err := e.tableOptions(ctx, r, nil, "live_feed"); err != nil {
+	o, err := e.tableOptions(ctx, r, nil, "live_feed")
+	if err != nil {
 		return nil, err
 	}
 	events, err := e.orders.ReadFeed(ctx, r.From, r.To, r.Query.Limit)
 	if err != nil {
 		return nil, err
 	}
-	return FeedTable(events), nil
+	tab := FeedTable(events)
+	tab.Notices, tab.Info = o.notices, o.info
+	return tab, nil
 }
 
 // FeedTable is the frame layout of live-feed events, shared by the query and the stream.
@@ -638,12 +830,24 @@ func FeedTable(events []store.FeedEvent) *Table {
 		currency = append(currency, ev.Currency)
 		status = append(status, ev.Status)
 	}
+	// Amounts are in their own currency: a money unit when every row has the same one, else plain
+	// numbers beside the currency column (the dashboard gives them two decimals).
+	amountUnit := ""
+	for i, c := range currency {
+		if c != currency[0] {
+			amountUnit = ""
+			break
+		}
+		if i == 0 {
+			amountUnit = "currency" + c
+		}
+	}
 	return &Table{Name: "live_feed", Columns: []Column{
 		{"time", "Time", "", nonNilT(at)},
 		{"kind", "Kind", "", nonNil(kind)},
 		{"id", "Order", "", nonNil(id)},
 		{"customer", "Customer", "", nonNil(customer)},
-		{"amount", "Amount", "", nonNilF(amount)},
+		{"amount", "Amount", amountUnit, nonNilF(amount)},
 		{"currency", "Currency", "", nonNil(currency)},
 		{"status", "Status", "", nonNil(status)},
 	}}
@@ -669,6 +873,8 @@ func (e *Engine) Variable(ctx context.Context, r Request) (*Table, error) {
 	switch dim {
 	case "segment":
 		values = segmentNames[:]
+	case "handled_by":
+		values = handledByNames[:]
 	case "score":
 		values = []string{"1", "2", "3", "4", "5"}
 	case "customer_type":

@@ -18,6 +18,20 @@ func Unit(unit, currency string) string {
 	return unit
 }
 
+// percentDecimals is the decimals of every percent field, so that two percentages side by side
+// (a stat and a table, a value and its change) read alike: 76.0% beside 76.9%, not 76% beside 76.9%.
+const percentDecimals = 1
+
+// config is the field config of a value: its display name, unit and, for percentages, decimals.
+func config(display, unit string) *data.FieldConfig {
+	c := &data.FieldConfig{DisplayNameFromDS: display, Unit: unit}
+	if unit == "percent" {
+		d := uint16(percentDecimals)
+		c.Decimals = &d
+	}
+	return c
+}
+
 // Metrics builds the frame of a metrics result: a wide time series when grouped by time, a numeric
 // row without dimensions, a long numeric table with one row per dimension value otherwise.
 func Metrics(refID string, r *engine.Result) *data.Frame {
@@ -25,6 +39,11 @@ func Metrics(refID string, r *engine.Result) *data.Frame {
 	frame.RefID = refID
 	meta := &data.FrameMeta{ExecutedQueryString: r.Executed}
 	switch {
+	case r.Times != nil && len(r.Groups) == 0:
+		// No series at all (grouped by a dimension that has no value in the range): a frame without
+		// fields, which Grafana shows as "No data", where a lone time field would draw an empty graph.
+		// Without a second dimension there is always the one series, zero-valued where nothing counted.
+		meta.Type, meta.TypeVersion = data.FrameTypeTimeSeriesWide, data.FrameTypeVersion{0, 1}
 	case r.Times != nil:
 		meta.Type, meta.TypeVersion = data.FrameTypeTimeSeriesWide, data.FrameTypeVersion{0, 1}
 		frame.Fields = append(frame.Fields, data.NewField("time", nil, r.Times))
@@ -68,6 +87,7 @@ func Metrics(refID string, r *engine.Result) *data.Frame {
 	}
 	frame.Meta = meta
 	addNotices(frame, r.Notices)
+	AddInfo(frame, r.Info)
 	return frame
 }
 
@@ -124,7 +144,7 @@ func pick(g engine.Group, mi, bi int, prev, change bool) *float64 {
 
 func field(name, display, unit string, labels data.Labels, values []*float64) *data.Field {
 	f := data.NewField(name, labels, values)
-	f.Config = &data.FieldConfig{DisplayNameFromDS: display, Unit: unit}
+	f.Config = config(display, unit)
 	return f
 }
 
@@ -143,19 +163,28 @@ func Table(refID string, t *engine.Table, currency string) *data.Frame {
 	frame.RefID = refID
 	for _, c := range t.Columns {
 		f := data.NewField(c.Key, nil, c.Values)
-		f.Config = &data.FieldConfig{DisplayNameFromDS: c.DisplayName}
-		if c.Unit != "" {
-			f.Config.Unit = Unit(c.Unit, currency)
-		}
+		f.Config = config(c.DisplayName, Unit(c.Unit, currency))
 		frame.Fields = append(frame.Fields, f)
 	}
 	frame.Meta = &data.FrameMeta{Type: data.FrameTypeTable, TypeVersion: data.FrameTypeVersion{0, 1}, ExecutedQueryString: t.Executed}
 	addNotices(frame, t.Notices)
+	AddInfo(frame, t.Info)
 	return frame
 }
 
+// addNotices adds what the user should act on (rows left out, a cut list): warnings, which Grafana
+// shows as a warning triangle in the panel header.
 func addNotices(frame *data.Frame, notices []string) {
 	for _, n := range notices {
 		frame.AppendNotices(data.Notice{Severity: data.NoticeSeverityWarning, Text: n})
+	}
+}
+
+// AddInfo adds what explains the numbers without being a fault (an unset dashboard variable in a
+// public dashboard, a partial first bucket): info notices, which Grafana shows as a plain icon
+// with the text in its tooltip and in the panel inspector, not as a warning.
+func AddInfo(frame *data.Frame, notices []string) {
+	for _, n := range notices {
+		frame.AppendNotices(data.Notice{Severity: data.NoticeSeverityInfo, Text: n})
 	}
 }

@@ -63,6 +63,14 @@ func TestTimeSeriesWithLabelsAndCompare(t *testing.T) {
 	csatChange := fr.Fields[6]
 	assert.Equal(t, "csat_change_pct", csatChange.Name)
 	assert.Nil(t, csatChange.At(1)) // no current value: no change
+	// Every percentage has one decimal (76.0% beside 76.9%); money and counts keep Grafana's own.
+	for _, k := range []int{3, 4, 5, 6} {
+		require.NotNil(t, fr.Fields[k].Config.Decimals, fr.Fields[k].Name)
+		assert.Equal(t, uint16(1), *fr.Fields[k].Config.Decimals, fr.Fields[k].Name)
+	}
+	for _, k := range []int{1, 2} {
+		assert.Nil(t, fr.Fields[k].Config.Decimals, fr.Fields[k].Name)
+	}
 	golden(t, "timeseries_labels_compare", fr)
 }
 
@@ -85,4 +93,48 @@ func TestNumericFrames(t *testing.T) {
 	assert.Equal(t, []string{"segment", "priority", "first_response_seconds_p50"}, []string{long.Fields[0].Name, long.Fields[1].Name, long.Fields[2].Name})
 	assert.Equal(t, "s", long.Fields[2].Config.Unit)
 	golden(t, "numeric_long", long)
+}
+
+// A time series without any series (grouped by agent, no agent in range) has no fields at all, so that
+// Grafana shows "No data" rather than an empty graph over a lone time field; its notices stay.
+func TestTimeSeriesWithoutSeries(t *testing.T) {
+	res := &engine.Result{
+		Metrics:  []*engine.Metric{metric(t, "tickets")},
+		Currency: "USD",
+		Interval: "day",
+		Times:    []time.Time{time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC)},
+		Dims:     []string{"agent"},
+		Compare:  "none",
+		Notices:  []string{"a notice"},
+		Executed: "metrics tickets",
+	}
+	fr := frames.Metrics("A", res)
+	assert.Empty(t, fr.Fields)
+	assert.Equal(t, data.FrameTypeTimeSeriesWide, fr.Meta.Type)
+	assert.Equal(t, "metrics tickets", fr.Meta.ExecutedQueryString)
+	require.Len(t, fr.Meta.Notices, 1)
+	assert.Equal(t, "a notice", fr.Meta.Notices[0].Text)
+
+	// With the one series of a time series without a second dimension, the frame keeps its fields.
+	res.Dims = nil
+	res.Groups = []engine.Group{{Values: [][]*float64{{f(0), f(0)}}}}
+	fr = frames.Metrics("A", res)
+	require.Len(t, fr.Fields, 2)
+	assert.Equal(t, "time", fr.Fields[0].Name)
+}
+
+// Table columns carry their unit, and percentages one decimal, like metric fields.
+func TestTablePercentDecimals(t *testing.T) {
+	fr := frames.Table("A", &engine.Table{Name: "top_products", Columns: []engine.Column{
+		{Key: "revenue", DisplayName: "Revenue", Unit: "currency", Values: []float64{10}},
+		{Key: "share", DisplayName: "Share of revenue", Unit: "percent", Values: []float64{8.96}},
+		{Key: "product", DisplayName: "Product", Values: []string{"mug"}},
+	}}, "USD")
+	assert.Equal(t, "currencyUSD", fr.Fields[0].Config.Unit)
+	assert.Nil(t, fr.Fields[0].Config.Decimals)
+	assert.Equal(t, "percent", fr.Fields[1].Config.Unit)
+	require.NotNil(t, fr.Fields[1].Config.Decimals)
+	assert.Equal(t, uint16(1), *fr.Fields[1].Config.Decimals)
+	assert.Equal(t, "", fr.Fields[2].Config.Unit)
+	assert.Nil(t, fr.Fields[2].Config.Decimals)
 }

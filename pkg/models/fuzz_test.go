@@ -96,6 +96,8 @@ func FuzzLoadSettings(f *testing.F) {
 		{`{"helpdeskHost":"postgres://u:p@db/x","helpdeskUser":"u"}`, ""},
 		{`{"helpdeskHost":"db","helpdeskUser":"u","timezone":"Local","weekStart":"friday","currency":"euro"}`, ""},
 		{`{"helpdeskHost":"db","helpdeskUser":"u","helpdeskSslMode":"verify-full","ordersDatabase":"other"}`, ""},
+		{`{"helpdeskHost":"db","helpdeskUser":"u","slaClock":"business","businessHours":{"timezone":"Europe/Paris","week":{"monday":[["09:00","12:30"],["13:30","24:00"]],"Sunday":[]},"holidays":["2026-12-25"]}}`, ""},
+		{`{"helpdeskHost":"db","helpdeskUser":"u","businessHours":{"week":{"friday":[["22:00","02:00"],["9:5","x"]],"mon":[]},"holidays":[7]}}`, ""},
 		{`not json`, ""},
 	}
 	for _, s := range seeds {
@@ -113,6 +115,20 @@ func FuzzLoadSettings(f *testing.F) {
 		}
 		if s.MaxOpenConns < 1 || s.QueryTimeout <= 0 || s.MaxRangeDays < 1 || s.Location == nil {
 			t.Fatalf("accepted settings out of bounds: %+v", s)
+		}
+		if bh := s.BusinessHours; bh != nil {
+			if bh.Location == nil || bh.WeeklySeconds() <= 0 {
+				t.Fatalf("accepted business hours never open or without a zone: %+v", bh)
+			}
+			for _, day := range bh.Week {
+				for k, iv := range day {
+					if iv.Start < 0 || iv.End > 86400 || iv.End <= iv.Start || (k > 0 && iv.Start < day[k-1].End) {
+						t.Fatalf("accepted opening intervals %v", day)
+					}
+				}
+			}
+		} else if s.SLAClock != models.SLAClockCalendar {
+			t.Fatalf("accepted slaClock %q without business hours", s.SLAClock)
 		}
 		for _, st := range []models.StoreSettings{s.Helpdesk, s.Orders} {
 			if st.Host == "" || st.Port == 0 || st.User == "" || st.Database == "" || st.Schema == "" {

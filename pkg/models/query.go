@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
+	"slices"
+	"sort"
 	"strings"
 )
 
@@ -41,6 +44,7 @@ type Filters struct {
 	CustomerTypes []string `json:"customer_types,omitempty"`
 	Currencies    []string `json:"currencies,omitempty"`
 	Products      []string `json:"products,omitempty"`
+	HandledBy     []string `json:"handledBy,omitempty"`
 }
 
 // ByDimension returns the filter list of every dimension that has one, keyed by dimension key.
@@ -62,6 +66,7 @@ func (f Filters) ByDimension() map[string][]string {
 	add("customer_type", f.CustomerTypes)
 	add("currency", f.Currencies)
 	add("product", f.Products)
+	add("handled_by", f.HandledBy)
 	return out
 }
 
@@ -70,7 +75,59 @@ func (f *Filters) lists() map[string]*[]string {
 		"agents": &f.Agents, "channels": &f.Channels, "projects": &f.Projects, "topics": &f.Topics,
 		"tags": &f.Tags, "priorities": &f.Priorities, "segments": &f.Segments, "scores": &f.Scores,
 		"customer_types": &f.CustomerTypes, "currencies": &f.Currencies, "products": &f.Products,
+		"handledBy": &f.HandledBy,
 	}
+}
+
+// AdhocFilter is one ad hoc filter of the dashboard (Grafana's AdHocVariableFilter), which the
+// frontend copies into every query of the dashboard. Key is a dimension key (agent) or its filters key
+// (agents); Values holds the values of the multi-value operators =| and !=|.
+type AdhocFilter struct {
+	Key      string   `json:"key"`
+	Operator string   `json:"operator"`
+	Value    string   `json:"value"`
+	Values   []string `json:"values,omitempty"`
+}
+
+// Ad hoc filter operators the engine applies: equals and not equals, one value or several.
+const (
+	AdhocEquals       = "="
+	AdhocNotEquals    = "!="
+	AdhocOneOf        = "=|"
+	AdhocNoneOf       = "!=|"
+	adhocOperatorList = "=, !=, =| (one of) and !=| (none of)"
+)
+
+// Exclude reports whether the filter leaves out the rows having one of its values (!=, !=|), and
+// values are its values; ok is false for an operator the engine does not apply.
+func (f AdhocFilter) Exclude() (exclude bool, values []string, ok bool) {
+	switch f.Operator {
+	case AdhocEquals, AdhocNotEquals:
+		values = []string{f.Value}
+	case AdhocOneOf, AdhocNoneOf:
+		values = f.Values
+		if len(values) == 0 && f.Value != "" {
+			values = []string{f.Value}
+		}
+	default:
+		return false, nil, false
+	}
+	return f.Operator == AdhocNotEquals || f.Operator == AdhocNoneOf, values, true
+}
+
+// String is the filter as Grafana shows it: agent != alice, tag =| refund, vip.
+func (f AdhocFilter) String() string {
+	v := f.Value
+	if (f.Operator == AdhocOneOf || f.Operator == AdhocNoneOf) && len(f.Values) > 0 {
+		v = strings.Join(f.Values, ", ")
+	}
+	return fmt.Sprintf("%s %s %s", f.Key, f.Operator, v)
+}
+
+// UnsupportedAdhocNotice is the notice of an ad hoc filter whose operator the engine does not apply.
+func UnsupportedAdhocNotice(f AdhocFilter) string {
+	return fmt.Sprintf("the ad hoc filter %s was not applied: operator %q is not supported by Support Analytics; use %s",
+		f, f.Operator, adhocOperatorList)
 }
 
 // Attribution overrides the data source's attribution settings for one query.
@@ -78,6 +135,7 @@ type Attribution struct {
 	WindowHours *float64 `json:"windowHours,omitempty"`
 	Model       string   `json:"model,omitempty"`
 	DateBasis   string   `json:"dateBasis,omitempty"`
+	Anchor      string   `json:"anchor,omitempty"`
 }
 
 // Query is one Grafana DataQuery of this data source (SPEC 4). Field names are a public contract.
@@ -93,12 +151,52 @@ type Query struct {
 	Limit       int         `json:"limit,omitempty"`
 	SortBy      string      `json:"sortBy,omitempty"`
 	Only        string      `json:"only,omitempty"`
+	Basis       string      `json:"basis,omitempty"`  // tickets: which tickets of the range (created, closed, responded, open)
 	Stream      bool        `json:"stream,omitempty"` // live_feed: the editor also subscribes to the Live stream
 	Months      int         `json:"months,omitempty"`
 	Dimension   string      `json:"dimension,omitempty"`
+	// SLAClock overrides the slaClock setting for first_response_sla_rate: calendar or business.
+	SLAClock string `json:"slaClock,omitempty"`
+	// AdhocFilters are the dashboard's ad hoc filters, ANDed with Filters (the frontend sets them).
+	AdhocFilters []AdhocFilter `json:"adhocFilters,omitempty"`
 
 	// Notices collects what parsing decided on the user's behalf (uninterpolated variables).
 	Notices []string `json:"-"`
+	// UnknownFilters are the keys of filters this data source does not know (a typo such as
+	// filters.agent, or a key of a newer dashboard): the engine rejects the query, naming them.
+	UnknownFilters []string `json:"-"`
+}
+
+// FilterKeys lists the JSON keys of Filters, from its field tags: adding a filter field adds its key.
+func FilterKeys() []string {
+	t := reflect.TypeOf(Filters{})
+	keys := make([]string, 0, t.NumField())
+	for i := range t.NumField() {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
+			keys = append(keys, name)
+		}
+	}
+	return keys
+}
+
+// unknownFilters lists the keys of the query's filters object that no Filters field takes, matched
+// as encoding/json matches them (case-insensitively), sorted.
+func unknownFilters(raw json.RawMessage) []string {
+	var shape struct {
+		Filters map[string]json.RawMessage `json:"filters"`
+	}
+	if json.Unmarshal(raw, &shape) != nil {
+		return nil
+	}
+	known := FilterKeys()
+	var out []string
+	for key := range shape.Filters {
+		if !slices.ContainsFunc(known, func(k string) bool { return strings.EqualFold(k, key) }) {
+			out = append(out, key)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Default row limits and sizes of SPEC 4.
@@ -118,6 +216,7 @@ func ParseQuery(raw json.RawMessage) (Query, error) {
 		if err := json.Unmarshal(raw, &q); err != nil {
 			return q, badQuery("the query is not valid JSON for this data source: %s", jsonProblem(err))
 		}
+		q.UnknownFilters = unknownFilters(raw)
 	}
 	if q.QueryType == "" {
 		q.QueryType = QueryMetrics
@@ -177,17 +276,82 @@ func jsonKind(k string) string {
 var uninterpolated = regexp.MustCompile(`^(\$\w+|\$\{[^}]*\}|\[\[[^\]]*\]\])$`)
 
 func (q *Query) dropUninterpolated() {
-	for key, list := range q.Filters.lists() {
+	// Attribution fields set from a dashboard variable fall back to the data source's settings.
+	var attrDropped, attrUsed []string
+	for _, f := range []struct {
+		name, used string
+		field      *string
+	}{
+		{"model", "the data source's attribution model", &q.Attribution.Model},
+		{"date basis", "the default date basis (ticket)", &q.Attribution.DateBasis},
+		{"anchor", "the data source's attribution anchor", &q.Attribution.Anchor},
+	} {
+		if v := strings.TrimSpace(*f.field); uninterpolated.MatchString(v) {
+			attrDropped = append(attrDropped, fmt.Sprintf("%s (%s)", f.name, v))
+			attrUsed = append(attrUsed, f.used)
+			*f.field = ""
+		}
+	}
+	lists := q.Filters.lists()
+	keys := make([]string, 0, len(lists))
+	for key := range lists {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	var dropped, all []string
+	for _, key := range keys {
+		list := lists[key]
 		for _, v := range *list {
 			if uninterpolated.MatchString(strings.TrimSpace(v)) {
-				q.Notices = append(q.Notices, fmt.Sprintf(
-					"filter %s had the template variable %s, which was not interpolated (alert rules and public dashboards run without one): no filter on %s was applied",
-					key, v, key))
+				dropped = append(dropped, fmt.Sprintf("%s (%s)", key, strings.TrimSpace(v)))
+				all = append(all, "all "+strings.ReplaceAll(key, "_", " "))
 				*list = nil
 				break
 			}
 		}
 	}
+	if len(dropped) == 0 && len(attrDropped) == 0 {
+		return
+	}
+	// One notice per query, at info level (frames.Info): in a public or embedded dashboard and in
+	// an alert rule this is expected, not a fault.
+	if len(attrDropped) == 0 {
+		if len(dropped) == 1 {
+			q.Notices = append(q.Notices, fmt.Sprintf("Filter %s is a dashboard variable that was not set "+
+				"(public or embedded dashboard, or alert rule): showing %s.", dropped[0], all[0]))
+			return
+		}
+		q.Notices = append(q.Notices, fmt.Sprintf("Filters %s are dashboard variables that were not set "+
+			"(public or embedded dashboard, or alert rule): showing %s.", joinAnd(dropped), joinAnd(all)))
+		return
+	}
+	var subject, consequence []string
+	switch len(dropped) {
+	case 0:
+	case 1:
+		subject = append(subject, "filter "+dropped[0])
+		consequence = append(consequence, "showing "+joinAnd(all))
+	default:
+		subject = append(subject, "filters "+joinAnd(dropped))
+		consequence = append(consequence, "showing "+joinAnd(all))
+	}
+	subject = append(subject, "attribution "+joinAnd(attrDropped))
+	consequence = append(consequence, "using "+joinAnd(attrUsed))
+	verb := "are dashboard variables that were"
+	if len(dropped)+len(attrDropped) == 1 {
+		verb = "is a dashboard variable that was"
+	}
+	text := fmt.Sprintf("%s %s not set (public or embedded dashboard, or alert rule): %s.",
+		joinAnd(subject), verb, strings.Join(consequence, ", "))
+	q.Notices = append(q.Notices, strings.ToUpper(text[:1])+text[1:])
+}
+
+// joinAnd joins words as a sentence does: "a", "a and b", "a, b and c".
+func joinAnd(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }
 
 // Validate checks the query's shape: known query type and enumerations, sane sizes.
@@ -201,11 +365,17 @@ func (q Query) Validate() error {
 	if !contains([]string{"none", "previous_period", "previous_year"}, q.Compare) {
 		return badQuery("unknown compare %q: use none, previous_period or previous_year", q.Compare)
 	}
-	if m := q.Attribution.Model; m != "" && m != "last_touch" && m != "first_touch" {
-		return badQuery("unknown attribution model %q: use last_touch or first_touch", m)
+	if m := q.Attribution.Model; m != "" && m != AttributionLastTouch && m != AttributionFirstTouch && m != AttributionLinear {
+		return badQuery("unknown attribution model %q: use last_touch, first_touch or linear", m)
+	}
+	if a := q.Attribution.Anchor; a != "" && a != AnchorCreated && a != AnchorClosed {
+		return badQuery("unknown attribution anchor %q: use created or closed", a)
 	}
 	if b := q.Attribution.DateBasis; b != "" && b != "ticket" && b != "order" {
 		return badQuery("unknown attribution dateBasis %q: use ticket or order", b)
+	}
+	if c := q.SLAClock; c != "" && c != SLAClockCalendar && c != SLAClockBusiness {
+		return badQuery("unknown slaClock %q: use calendar or business", c)
 	}
 	if w := q.Attribution.WindowHours; w != nil && (*w <= 0 || *w > 24*366) {
 		return badQuery("attribution windowHours must be between 0 and 8784 hours, got %v", *w)

@@ -45,7 +45,8 @@ type Settings struct {
 	QueryTimeout       time.Duration
 	MaxRangeDays       int
 	AttributionWindow  time.Duration
-	AttributionModel   string // AttributionLastTouch | AttributionFirstTouch
+	AttributionModel   string // AttributionLastTouch | AttributionFirstTouch | AttributionLinear
+	AttributionAnchor  string // AnchorCreated | AnchorClosed
 	ExcludedStatuses   []string
 	Currency           string
 	Timezone           string
@@ -56,12 +57,17 @@ type Settings struct {
 	VIPTags            []string
 	CSATCredit         string // CSATCreditClosingAgent | CSATCreditParticipants
 	SLATargets         map[string]time.Duration
+	SLAClock           string         // SLAClockCalendar | SLAClockBusiness
+	BusinessHours      *BusinessHours // nil: every hour counts
 }
 
 // Accepted values of the enumerated settings.
 const (
 	AttributionLastTouch   = "last_touch"
 	AttributionFirstTouch  = "first_touch"
+	AttributionLinear      = "linear"
+	AnchorCreated          = "created"
+	AnchorClosed           = "closed"
 	CSATCreditClosingAgent = "closing_agent"
 	CSATCreditParticipants = "participants"
 
@@ -104,6 +110,7 @@ type jsonSettings struct {
 	MaxRangeDays           number            `json:"maxRangeDays"`
 	AttributionWindowHours number            `json:"attributionWindowHours"`
 	AttributionModel       string            `json:"attributionModel"`
+	AttributionAnchor      string            `json:"attributionAnchor"`
 	ExcludedStatuses       list              `json:"excludedStatuses"`
 	Currency               string            `json:"currency"`
 	Timezone               string            `json:"timezone"`
@@ -113,6 +120,8 @@ type jsonSettings struct {
 	VIPTags                list              `json:"vipTags"`
 	CSATCredit             string            `json:"csatCredit"`
 	SLATargets             map[string]number `json:"slaTargets"`
+	SLAClock               string            `json:"slaClock"`
+	BusinessHours          json.RawMessage   `json:"businessHours"`
 }
 
 func newJSONSettings() jsonSettings {
@@ -125,6 +134,7 @@ func newJSONSettings() jsonSettings {
 		MaxRangeDays:           "732",
 		AttributionWindowHours: "72",
 		AttributionModel:       AttributionLastTouch,
+		AttributionAnchor:      AnchorCreated,
 		ExcludedStatuses:       list{"cancelled", "refunded", "voided"},
 		Currency:               "USD",
 		Timezone:               "UTC",
@@ -176,7 +186,7 @@ func (raw jsonSettings) settings(secure map[string]string) (Settings, error) {
 	if out.Orders, out.OrdersUsesHelpdesk, err = raw.orders(secure, out.Helpdesk); err != nil {
 		return out, err
 	}
-	steps := []func(*Settings) error{raw.limits, raw.attribution, raw.calendar, raw.money, raw.vip, raw.csat, raw.sla}
+	steps := []func(*Settings) error{raw.limits, raw.attribution, raw.calendar, raw.money, raw.vip, raw.csat, raw.sla, raw.businessHours}
 	for _, step := range steps {
 		if err := step(&out); err != nil {
 			return out, err
@@ -403,7 +413,12 @@ func (raw jsonSettings) attribution(out *Settings) error {
 	}
 	out.AttributionWindow = time.Duration(hours) * time.Hour
 	out.AttributionModel, err = oneOf("attributionModel", defaultIfBlank(raw.AttributionModel, AttributionLastTouch),
-		AttributionLastTouch, AttributionFirstTouch)
+		AttributionLastTouch, AttributionFirstTouch, AttributionLinear)
+	if err != nil {
+		return err
+	}
+	out.AttributionAnchor, err = oneOf("attributionAnchor", defaultIfBlank(raw.AttributionAnchor, AnchorCreated),
+		AnchorCreated, AnchorClosed)
 	return err
 }
 

@@ -106,10 +106,15 @@ func TestLoadSettingsValues(t *testing.T) {
 		}},
 		{"enumerations", map[string]any{"attributionModel": "first_touch", "csatCredit": "participants", "weekStart": "Sunday", "helpdeskSslMode": "verify-full"}, nil, func(t *testing.T, s Settings) {
 			assert.Equal(t, "first_touch", s.AttributionModel)
+			assert.Equal(t, "created", s.AttributionAnchor)
 			assert.Equal(t, "participants", s.CSATCredit)
 			assert.Equal(t, time.Sunday, s.WeekStart)
 			assert.Equal(t, "verify-full", s.Helpdesk.SSLMode)
 			assert.Equal(t, "verify-full", s.Orders.SSLMode)
+		}},
+		{"linear model, closed anchor", map[string]any{"attributionModel": "linear", "attributionAnchor": "closed"}, nil, func(t *testing.T, s Settings) {
+			assert.Equal(t, "linear", s.AttributionModel)
+			assert.Equal(t, "closed", s.AttributionAnchor)
 		}},
 		{"timezone and currency", map[string]any{"timezone": "Europe/Paris", "currency": "eur"}, nil, func(t *testing.T, s Settings) {
 			assert.Equal(t, "Europe/Paris", s.Location.String())
@@ -184,7 +189,8 @@ func TestLoadSettingsErrors(t *testing.T) {
 		{"orders sslmode", minimal(map[string]any{"ordersHost": "s", "ordersUser": "u", "ordersSslMode": "allow"}), nil, `ordersSslMode "allow" is not supported`},
 		{"orders user", minimal(map[string]any{"ordersHost": "s"}), nil, "settings: ordersUser is required"},
 		{"orders database without host", minimal(map[string]any{"ordersDatabase": "shop"}), nil, "ordersDatabase is set but ordersHost is empty"},
-		{"attribution model", minimal(map[string]any{"attributionModel": "linear"}), nil, `attributionModel "linear" is not supported: use last_touch or first_touch`},
+		{"attribution model", minimal(map[string]any{"attributionModel": "split"}), nil, `attributionModel "split" is not supported: use last_touch, first_touch or linear`},
+		{"attribution anchor", minimal(map[string]any{"attributionAnchor": "resolved"}), nil, `attributionAnchor "resolved" is not supported: use created or closed`},
 		{"csat credit", minimal(map[string]any{"csatCredit": "everyone"}), nil, `csatCredit "everyone" is not supported: use closing_agent or participants`},
 		{"week start", minimal(map[string]any{"weekStart": "saturday"}), nil, `weekStart "saturday" is not supported: use monday or sunday`},
 		{"currency", minimal(map[string]any{"currency": "EURO"}), nil, `currency "EURO" is not an ISO 4217 code`},

@@ -3,9 +3,14 @@ package plugin_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"math"
 	"path/filepath"
 	"regexp"
+	"strconv"
+	"strings"
 	"testing"
+	"text/template"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -236,4 +241,71 @@ func TestCSATAlertQueriesFailWhenStoreIsDown(t *testing.T) {
 			}
 		}
 	}
+}
+
+// alertValue and alertData are what Grafana's alerting gives an annotation template
+// (pkg/services/ngalert/state/template): $values maps a refId to its value and labels; in the Error
+// state, and for a query that returned nothing, a refId is absent.
+type alertValue struct {
+	Labels map[string]string
+	Value  float64
+}
+
+func (v alertValue) String() string { return strconv.FormatFloat(v.Value, 'f', -1, 64) }
+
+type alertData struct {
+	Labels map[string]string
+	Values map[string]alertValue
+	Value  string
+}
+
+// expandAnnotation expands an annotation as Grafana 12 does: the same variables prepended, the same
+// missingkey=invalid option, and a humanize that, like Prometheus's, fails on what is not a number.
+func expandAnnotation(tmpl string, d alertData) (string, error) {
+	humanize := func(v any) (string, error) {
+		f, ok := v.(float64)
+		if !ok {
+			return "", fmt.Errorf("can't convert %T to float", v)
+		}
+		return strconv.FormatFloat(f, 'f', -1, 64), nil
+	}
+	t, err := template.New("__alert_summary").Option("missingkey=invalid").
+		Funcs(template.FuncMap{"humanize": humanize}).
+		Parse("{{- $labels := .Labels -}}{{- $values := .Values -}}{{- $value := .Value -}}" + tmpl)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	err = t.Execute(&b, d)
+	return b.String(), err
+}
+
+// The summary expands in every state of the rule: with its values, and without them (Error, where
+// Grafana would otherwise log "Error in expanding template" at every evaluation and show the raw
+// template).
+func TestCSATAlertSummaryExpandsInEveryState(t *testing.T) {
+	summary := csatRule(t).Annotations["summary"]
+
+	// The harness fails where Grafana fails: an unguarded value in the Error state.
+	_, err := expandAnnotation("{{ humanize $values.C.Value }}", alertData{Values: map[string]alertValue{}})
+	require.Error(t, err, "the harness must reproduce Grafana's failure on an absent value")
+
+	firing, err := expandAnnotation(summary, alertData{Values: map[string]alertValue{
+		"C": {Value: 72.5}, "D": {Value: 41}, "E": {Value: 1}}})
+	require.NoError(t, err)
+	assert.Equal(t, "CSAT lower bound over the last 24 hours is 72.5% on 41 responses, under the 80% target.", firing)
+
+	for name, values := range map[string]map[string]alertValue{"no values": {}, "nil values": nil} {
+		got, err := expandAnnotation(summary, alertData{Values: values})
+		require.NoError(t, err, name)
+		assert.Contains(t, got, "has no value", name)
+		assert.NotContains(t, got, "{{", name)
+		assert.NotContains(t, got, "<no value>", name)
+	}
+
+	// A reduce over no data is NaN in Grafana: still a number.
+	noData, err := expandAnnotation(summary, alertData{Values: map[string]alertValue{
+		"C": {Value: math.NaN()}, "D": {Value: 0}}})
+	require.NoError(t, err)
+	assert.Contains(t, noData, "is NaN% on 0 responses")
 }

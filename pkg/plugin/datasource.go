@@ -86,7 +86,15 @@ func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataReques
 		}
 		return resp, nil
 	}
-	return d.queries.QueryData(ctx, req)
+	resp, err := d.queries.QueryData(ctx, req)
+	if err == nil && errors.Is(ctx.Err(), context.Canceled) {
+		// Grafana cancelled the request (the browser left the dashboard or sent the query again):
+		// nobody reads the answer. The request's own cancellation, rather than a per-query error,
+		// is what the SDK's request log records as "cancelled" at info level instead of an error.
+		backend.Logger.FromContext(ctx).Debug("request cancelled", "queries", len(req.Queries))
+		return nil, ctx.Err()
+	}
+	return resp, err
 }
 
 // CallResource forwards to the resource handler (the catalog needs no store, so it works even

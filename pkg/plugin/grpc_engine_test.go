@@ -21,6 +21,8 @@ import (
 //	o3 c1 03-13 10:00Z 100.00  (exactly t1 + 72h: not t1's; matches t2 only)
 //	o4 c1 03-13 20:00Z 7.00    (exactly t2 + 72h: nobody's)
 //	last touch:  alice 30.00, bob 145.50; first touch: alice 75.50, bob 100.00; 3 orders, 175.50.
+//	linear: o2 split in halves: alice 52.75, bob 122.75.
+//	closed anchor, last touch: o4 falls before t2's close + 72h: alice 30.00, bob 152.50.
 //	CSAT: t1 and t2 answered 5: csat 100%, lower bound n/(n+z^2) = 2/5.841459 = 34.238%.
 //	t3 (no customer) created 03-29 21:30Z = 23:30 in Paris on the 23-hour DST day.
 func TestEngineOverGRPC(t *testing.T) {
@@ -43,10 +45,14 @@ func TestEngineOverGRPC(t *testing.T) {
 	jsonData, secure := dbSettings(db, "public", "public", map[string]any{"timezone": "Europe/Paris"})
 	march, april := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
 
-	byAgent := func(model string) map[string]float64 {
+	byAgent := func(model string, anchor ...string) map[string]float64 {
+		attribution := map[string]any{"model": model}
+		if len(anchor) > 0 {
+			attribution["anchor"] = anchor[0]
+		}
 		res, err := p.QueryData(ctx, jsonData, secure, dataQuery(t, "A", map[string]any{
 			"queryType": "metrics", "metrics": []string{"attributed_revenue"}, "groupBy": []string{"agent"},
-			"attribution": map[string]any{"model": model},
+			"attribution": attribution,
 		}, march, april))
 		require.NoError(t, err)
 		require.Empty(t, res.Responses["A"].Error)
@@ -58,8 +64,13 @@ func TestEngineOverGRPC(t *testing.T) {
 		}
 		return out
 	}
-	assert.Equal(t, map[string]float64{"alice": 30, "bob": 145.5}, byAgent("last_touch"))
-	assert.Equal(t, map[string]float64{"alice": 75.5, "bob": 100}, byAgent("first_touch"))
+	// t3 (open, no customer) is a ticket of the range: its (open) row is there with 0 (issue 12 item 6).
+	assert.Equal(t, map[string]float64{"(open)": 0, "alice": 30, "bob": 145.5}, byAgent("last_touch"))
+	assert.Equal(t, map[string]float64{"(open)": 0, "alice": 75.5, "bob": 100}, byAgent("first_touch"))
+	// linear: o2 split 22.75 / 22.75 between t1 and t2: alice 30.00 + 22.75, bob 22.75 + 100.00.
+	assert.Equal(t, map[string]float64{"(open)": 0, "alice": 52.75, "bob": 122.75}, byAgent("linear"))
+	// closed anchor: t2's window runs to its close 03-10 21:00 + 72h, so o4 (03-13 20:00) is t2's too.
+	assert.Equal(t, map[string]float64{"(open)": 0, "alice": 30, "bob": 152.5}, byAgent("last_touch", "closed"))
 
 	res, err := p.QueryData(ctx, jsonData, secure,
 		dataQuery(t, "totals", map[string]any{"metrics": []string{"tickets", "converted_tickets", "attributed_orders",

@@ -33,9 +33,10 @@ var settingsKeys = []string{
 	"helpdeskHost", "helpdeskDatabase", "helpdeskUser", "helpdeskSchema", "helpdeskSslMode",
 	"ordersHost", "ordersDatabase", "ordersUser", "ordersSchema", "ordersSslMode",
 	"maxOpenConns", "queryTimeoutSeconds", "maxRangeDays",
-	"attributionWindowHours", "attributionModel", "excludedStatuses",
+	"attributionWindowHours", "attributionModel", "attributionAnchor", "excludedStatuses",
 	"currency", "timezone", "weekStart",
 	"vipMinSpent", "vipMinOrders", "vipTags", "csatCredit", "slaTargets",
+	"slaClock", "businessHours",
 }
 
 // secureKeys are SPEC section 3's passwords plus the TLS material (PEM content) the settings
@@ -155,10 +156,25 @@ func TestProvisionedDashboards(t *testing.T) {
 			providers++
 			assert.Equal(t, "file", p.Type, path)
 			assert.Equal(t, "Support Analytics", p.Folder, path)
-			// The path is a folder of the installed plugin that the build fills from the same
-			// folder of the repository (`mage ci` checks that dist/ has each of its files).
-			rel, inPlugin := strings.CutPrefix(p.Options.Path, pluginDir+"/")
-			require.True(t, inPlugin, "%s: %s is not inside %s", path, p.Options.Path, pluginDir)
+			// The path is a folder of the installed plugin, under Grafana's plugins directory as
+			// the environment gives it (Grafana's images set GF_PATHS_PLUGINS; the e2e Grafana and
+			// other installs set it to theirs), that the build fills from the same folder of the
+			// repository (`mage ci` checks that dist/ has each of its files).
+			assert.True(t, strings.HasPrefix(p.Options.Path, "${GF_PATHS_PLUGINS}/"), "%s: %s does not follow GF_PATHS_PLUGINS", path, p.Options.Path)
+			for _, env := range []map[string]string{
+				{"GF_PATHS_PLUGINS": strings.TrimSuffix(grafanaPluginsPath, "/")}, // Docker
+				{"GF_PATHS_PLUGINS": "/tmp/grafana-e2e-3000/plugins"},             // ../shared/grafana/start
+			} {
+				expanded := os.Expand(p.Options.Path, func(name string) string {
+					v, ok := env[name]
+					assert.True(t, ok, "%s: %s uses $%s", path, p.Options.Path, name)
+					return v
+				})
+				assert.True(t, strings.HasPrefix(expanded, env["GF_PATHS_PLUGINS"]+"/"+pluginJSON(t).ID+"/"), "%s: %s", path, expanded)
+			}
+			docker := strings.ReplaceAll(p.Options.Path, "${GF_PATHS_PLUGINS}", strings.TrimSuffix(grafanaPluginsPath, "/"))
+			rel, inPlugin := strings.CutPrefix(docker, pluginDir+"/")
+			require.True(t, inPlugin, "%s: %s is not inside %s", path, docker, pluginDir)
 			dashboards, err := filepath.Glob(filepath.Join(repoRoot, rel, "*.json"))
 			require.NoError(t, err)
 			assert.NotEmpty(t, dashboards, "%s: no dashboards in %s/ of the repository", path, rel)
@@ -240,4 +256,12 @@ func readFile(t *testing.T, path string) []byte {
 	raw, err := os.ReadFile(path)
 	require.NoError(t, err)
 	return raw
+}
+
+// The README gives the same read-only role as docs/RELIABILITY.md, whose text the fault tests run.
+func TestReadmeGivesTheTestedReadOnlyRole(t *testing.T) {
+	readme := string(readFile(t, filepath.Join(repoRoot, "README.md")))
+	m := regexp.MustCompile("(?s)## Security notes\n.*?```sql\n(.*?)```").FindStringSubmatch(readme)
+	require.NotNil(t, m, "README.md has a Security notes section with a sql block")
+	assert.Equal(t, readOnlyRoleSQL(t), m[1])
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -37,6 +38,7 @@ func tableAnswer(run func(*engine.Engine, context.Context, engine.Request) (*eng
 		if err != nil {
 			return nil, err
 		}
+		t.Info = append(slices.Clone(r.Query.Notices), t.Info...)
 		return data.Frames{frames.Table(refID, t, currency(e))}, nil
 	}
 }

@@ -7,12 +7,17 @@ import (
 )
 
 // TicketRead says which tickets a query needs: those created in [CreatedFrom, CreatedTo), those closed
-// in [ClosedFrom, ClosedTo), and, when SurveysFrom is set, those with a survey sent or answered in
-// [SurveysFrom, SurveysTo).
+// in [ClosedFrom, ClosedTo), with Open every ticket still open created before CreatedTo (attribution
+// anchored at the close: an open conversation's window has not ended), and, when SurveysFrom is set,
+// those with a survey sent or answered in [SurveysFrom, SurveysTo).
 type TicketRead struct {
 	CreatedFrom, CreatedTo time.Time
 	ClosedFrom, ClosedTo   time.Time
+	Open                   bool
 	SurveysFrom, SurveysTo *time.Time
+	// OpenAt adds the tickets open at that instant (created before it, not closed before it),
+	// whenever they were created. ReadTickets only.
+	OpenAt *time.Time
 }
 
 func (r TicketRead) surveys() (from, to any) {
@@ -22,16 +27,21 @@ func (r TicketRead) surveys() (from, to any) {
 	return *r.SurveysFrom, *r.SurveysTo
 }
 
-// sqlTickets reads the tickets created in [$1, $2), closed in [$3, $4), or of ids $5: one bitmap scan
-// of the three indexes, in table order.
+// sqlTickets reads the tickets created in [$1, $2), closed in [$3, $4), or of ids $5, and with $6 the
+// open ones created before $2: one bitmap scan of the three indexes, in table order.
 const sqlTickets = `SELECT t.id, t.customer_key, t.channel, t.project, t.topic, t.priority, t.tags,
        t.created_at, t.closed_at, t.closing_agent
 FROM {{schema}}.tickets t
-WHERE (t.created_at >= $1 AND t.created_at < $2) OR (t.closed_at >= $3 AND t.closed_at < $4) OR t.id = ANY ($5)`
+WHERE (t.created_at >= $1 AND t.created_at < $2) OR (t.closed_at >= $3 AND t.closed_at < $4) OR t.id = ANY ($5)
+   OR ($6 AND t.closed_at IS NULL AND t.created_at < $2)`
 
 // sqlSurveyedTickets lists the tickets with a survey sent or answered in [$1, $2).
 const sqlSurveyedTickets = `SELECT DISTINCT ticket_id FROM {{schema}}.csat_responses
 WHERE (sent_at >= $1 AND sent_at < $2) OR (responded_at >= $1 AND responded_at < $2)`
+
+// sqlOpenTickets lists the tickets open at $1: created before it and not closed before it.
+const sqlOpenTickets = `SELECT id FROM {{schema}}.tickets
+WHERE created_at < $1 AND (closed_at IS NULL OR closed_at >= $1)`
 
 // ReadTickets reads the tickets of r. The surveyed tickets are nearly all created or closed in range
 // too: the few others are read by id in a second statement, which costs a few index probes where
@@ -39,28 +49,39 @@ WHERE (sent_at >= $1 AND sent_at < $2) OR (responded_at >= $1 AND responded_at <
 func (s *Store) ReadTickets(ctx context.Context, r TicketRead) (*Tickets, error) {
 	t := &Tickets{Customers: NewDict(), Channels: NewDict(), Projects: NewDict(), Topics: NewDict(),
 		Priorities: NewDict(), Agents: NewDict(), TagNames: NewDict(), TagStart: []int32{0}}
-	if err := s.appendTickets(ctx, t, r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, []string{}); err != nil {
+	if err := s.appendTickets(ctx, t, r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, r.Open, []string{}); err != nil {
 		return nil, err
 	}
-	if r.SurveysFrom == nil {
-		t.fit()
-		return t, nil
-	}
-	surveyed, err := s.strings(ctx, sqlSurveyedTickets, *r.SurveysFrom, *r.SurveysTo)
-	if err != nil {
-		return nil, err
-	}
-	index := t.ID.Index()
-	var missing []string
-	for _, id := range surveyed {
-		if index.LookupString(id) < 0 {
-			missing = append(missing, id)
-		}
-	}
-	if len(missing) > 0 {
-		none := time.Time{}
-		if err := s.appendTickets(ctx, t, none, none, none, none, missing); err != nil {
+	var extra []string
+	if r.SurveysFrom != nil {
+		surveyed, err := s.strings(ctx, sqlSurveyedTickets, *r.SurveysFrom, *r.SurveysTo)
+		if err != nil {
 			return nil, err
+		}
+		extra = append(extra, surveyed...)
+	}
+	if r.OpenAt != nil {
+		open, err := s.strings(ctx, sqlOpenTickets, *r.OpenAt)
+		if err != nil {
+			return nil, err
+		}
+		extra = append(extra, open...)
+	}
+	if len(extra) > 0 {
+		index := t.ID.Index()
+		var missing []string
+		seen := map[string]bool{}
+		for _, id := range extra {
+			if index.LookupString(id) < 0 && !seen[id] {
+				seen[id] = true
+				missing = append(missing, id)
+			}
+		}
+		if len(missing) > 0 {
+			none := time.Time{}
+			if err := s.appendTickets(ctx, t, none, none, none, none, false, missing); err != nil {
+				return nil, err
+			}
 		}
 	}
 	t.fit()
@@ -68,9 +89,10 @@ func (s *Store) ReadTickets(ctx context.Context, r TicketRead) (*Tickets, error)
 }
 
 // appendTickets adds to t the tickets created in [createdFrom, createdTo), closed in [closedFrom,
-// closedTo) or of ids.
-func (s *Store) appendTickets(ctx context.Context, t *Tickets, createdFrom, createdTo, closedFrom, closedTo time.Time, ids []string) error {
-	rows, err := s.queryRaw(ctx, sqlTickets, createdFrom, createdTo, closedFrom, closedTo, ids)
+// closedTo), of ids, and with open those still open created before createdTo.
+func (s *Store) appendTickets(ctx context.Context, t *Tickets, createdFrom, createdTo, closedFrom, closedTo time.Time, open bool,
+	ids []string) error {
+	rows, err := s.queryRaw(ctx, sqlTickets, createdFrom, createdTo, closedFrom, closedTo, ids, open)
 	if err != nil {
 		return err
 	}
@@ -95,8 +117,8 @@ func (s *Store) appendTickets(ctx context.Context, t *Tickets, createdFrom, crea
 	return s.Wrap(rows.Err())
 }
 
-// MessageRead says which tickets' message summaries a query needs: the tickets of the TicketRead,
-// and those of IDs. Participants asks also for the agents who wrote in each.
+// MessageRead says which tickets' message summaries a query needs: the tickets of the TicketRead
+// (with Open, the open ones created before CreatedTo too; OpenAt is not read here), and those of IDs. Participants asks also for the agents who wrote in each.
 type MessageRead struct {
 	TicketRead
 	IDs          []string
@@ -119,6 +141,7 @@ FROM {{schema}}.tickets t, LATERAL (
   FROM {{schema}}.messages WHERE ticket_id = t.id
 ) m
 WHERE ((t.created_at >= $1 AND t.created_at < $2) OR (t.closed_at >= $3 AND t.closed_at < $4) OR t.id = ANY ($7)
+       OR ($8 AND t.closed_at IS NULL AND t.created_at < $2)
        OR t.id = ANY (ARRAY(SELECT ticket_id FROM {{schema}}.csat_responses WHERE $5::timestamptz IS NOT NULL
                             AND ((sent_at >= $5 AND sent_at < $6) OR (responded_at >= $5 AND responded_at < $6)))))
   AND m.has_agent IS NOT NULL`
@@ -140,7 +163,7 @@ func (s *Store) ReadMessages(ctx context.Context, r MessageRead) (*Messages, err
 	if ids == nil {
 		ids = []string{}
 	}
-	rows, err := s.queryRaw(ctx, query, r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, sFrom, sTo, ids)
+	rows, err := s.queryRaw(ctx, query, r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, sFrom, sTo, ids, r.Open)
 	if err != nil {
 		return nil, err
 	}

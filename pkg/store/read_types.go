@@ -31,6 +31,8 @@ const (
 
 // Tickets are the helpdesk tickets a query needs, as columns (one index per ticket).
 type Tickets struct {
+	Derived // what the engine derives from this read lives and dies with it
+
 	ID           Strings
 	Customer     []int32 // Customers id, -1 unidentified
 	Channel      []int32 // Channels id, -1 NULL
@@ -83,6 +85,8 @@ func (m *Messages) Participants(i int) []int32 {
 
 // Surveys are CSAT survey rows (one per survey sent).
 type Surveys struct {
+	Derived // what the engine derives from this read lives and dies with it
+
 	Ticket    []string // ticket id
 	Sent      []int64
 	Responded []int64 // micros or Null
@@ -104,6 +108,8 @@ type Displays struct {
 
 // Orders are orders whose status is counted, as columns.
 type Orders struct {
+	Derived // what the engine derives from this read lives and dies with it
+
 	ID       Strings
 	Customer []int32 // Customers id, -1 NULL
 	Created  []int64
@@ -127,6 +133,8 @@ type Order struct {
 
 // History is, per customer, the eligible orders created before a given instant.
 type History struct {
+	Derived // what the engine derives from this read lives and dies with it
+
 	Customers *Dict
 	Count     []int32 // by Customers id
 	Spent     []int64

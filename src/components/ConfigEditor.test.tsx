@@ -1,6 +1,6 @@
 import React from 'react';
 import { DataSourceSettings } from '@grafana/data';
-import { fireEvent, render, screen } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
 import { SAOptions, SASecureJsonData } from '../types';
@@ -24,6 +24,7 @@ const JSON_KEYS: Array<keyof SAOptions> = [
   'maxRangeDays',
   'attributionWindowHours',
   'attributionModel',
+  'attributionAnchor',
   'excludedStatuses',
   'currency',
   'timezone',
@@ -32,6 +33,8 @@ const JSON_KEYS: Array<keyof SAOptions> = [
   'vipMinOrders',
   'vipTags',
   'csatCredit',
+  'slaClock',
+  'businessHours',
 ];
 
 const SECURE_KEYS: Array<keyof SASecureJsonData> = [
@@ -81,7 +84,15 @@ function setup(patch: Partial<Options> = {}) {
 describe('ConfigEditor', () => {
   it('renders every section', () => {
     setup();
-    for (const section of ['Helpdesk store', 'Order store', 'Attribution', 'Business settings', 'Limits', 'VIP rule']) {
+    for (const section of [
+      'Helpdesk store',
+      'Order store',
+      'Attribution',
+      'Business settings',
+      'Business hours',
+      'Limits',
+      'VIP rule',
+    ]) {
       expect(screen.getByText(section, { selector: 'legend' })).toBeInTheDocument();
     }
     expect(screen.getAllByText(/leave host empty to use the helpdesk connection/i).length).toBeGreaterThan(0);
@@ -94,7 +105,9 @@ describe('ConfigEditor', () => {
       expect(input).not.toBeNull();
     }
     for (const key of JSON_KEYS.filter(
-      (k) => !k.endsWith('SslMode') && !['attributionModel', 'weekStart', 'csatCredit'].includes(k)
+      (k) =>
+        !k.endsWith('SslMode') &&
+        !['attributionModel', 'attributionAnchor', 'weekStart', 'csatCredit', 'slaClock'].includes(k)
     )) {
       expect(document.querySelector(`label[for="sa-${key}"]`)).not.toBeNull();
     }
@@ -136,6 +149,10 @@ describe('ConfigEditor', () => {
     expect(last().jsonData.ordersSslMode).toBe('disable');
     pick('attributionModel', 'first_touch');
     expect(last().jsonData.attributionModel).toBe('first_touch');
+    pick('attributionModel', 'linear');
+    expect(last().jsonData.attributionModel).toBe('linear');
+    pick('attributionAnchor', 'closed');
+    expect(last().jsonData.attributionAnchor).toBe('closed');
     pick('weekStart', 'sunday');
     expect(last().jsonData.weekStart).toBe('sunday');
     pick('csatCredit', 'participants');
@@ -189,5 +206,101 @@ describe('ConfigEditor', () => {
     expect(last().secureJsonFields.helpdeskPassword).toBe(false);
     expect(last().secureJsonData?.helpdeskPassword).toBe('');
     expect(last().secureJsonFields.ordersTlsClientKey).toBe(true);
+  });
+
+  describe('business hours', () => {
+    const paris = {
+      timezone: 'Europe/Paris',
+      week: {
+        monday: [
+          ['09:00', '12:30'],
+          ['13:30', '18:00'],
+        ] as Array<[string, string]>,
+      },
+      holidays: ['2026-12-25'],
+    };
+
+    it('switches on with Monday to Friday 09:00-18:00, and off with the business SLA clock', async () => {
+      const off = setup();
+      await userEvent.click(document.getElementById('sa-businessHours')!);
+      expect(off.last().jsonData.businessHours).toEqual({
+        week: {
+          monday: [['09:00', '18:00']],
+          tuesday: [['09:00', '18:00']],
+          wednesday: [['09:00', '18:00']],
+          thursday: [['09:00', '18:00']],
+          friday: [['09:00', '18:00']],
+        },
+      });
+      cleanup();
+
+      const on = setup({ jsonData: { helpdeskHost: 'db', businessHours: paris, slaClock: 'business' } });
+      await userEvent.click(document.getElementById('sa-businessHours')!);
+      expect(on.last().jsonData).toEqual({ helpdeskHost: 'db' });
+    });
+
+    it('edits the weekly grid: labelled start and end of each interval, add and remove', async () => {
+      const { last } = setup({ jsonData: { businessHours: paris } });
+      for (const id of ['sa-bh-monday-0-start', 'sa-bh-monday-0-end', 'sa-bh-monday-1-start', 'sa-bh-monday-1-end']) {
+        expect(document.querySelector(`label[for="${id}"]`)).not.toBeNull();
+      }
+      expect(screen.getByLabelText('Monday interval 2 closes')).toHaveValue('18:00');
+      // The closed days' markers (spans), not the attribution anchor's "Closed" option (a label).
+      expect(screen.getAllByText('Closed', { selector: 'span' })).toHaveLength(6);
+
+      fireEvent.change(screen.getByLabelText('Monday interval 2 closes'), { target: { value: '17:30' } });
+      expect(last().jsonData.businessHours).toEqual({
+        ...paris,
+        week: {
+          monday: [
+            ['09:00', '12:30'],
+            ['13:30', '17:30'],
+          ],
+        },
+      });
+
+      await userEvent.click(screen.getByLabelText('Add an interval on Tuesday'));
+      expect(last().jsonData.businessHours?.week).toEqual({ ...paris.week, tuesday: [['09:00', '18:00']] });
+
+      await userEvent.click(screen.getByLabelText('Add an interval on Monday'));
+      expect(last().jsonData.businessHours?.week?.monday).toEqual([...paris.week.monday, ['19:00', '21:00']]);
+
+      await userEvent.click(screen.getByLabelText('Remove Monday interval 1'));
+      expect(last().jsonData.businessHours?.week).toEqual({ monday: [['13:30', '18:00']] });
+    });
+
+    it('says what is wrong with an interval, and with a week never open', () => {
+      setup({ jsonData: { businessHours: { week: { friday: [['22:00', '02:00']], monday: [['9h', '18:00']] } } } });
+      expect(screen.getByText(/ends before it starts/i)).toBeInTheDocument();
+      expect(screen.getByText(/times are HH:MM/i)).toBeInTheDocument();
+      cleanup();
+      setup({ jsonData: { businessHours: { week: {} } } });
+      expect(screen.getByText(/give at least one weekday an opening interval/i)).toBeInTheDocument();
+    });
+
+    it('edits holidays, and shows the timezone setting as the team zone by default', async () => {
+      const { last } = setup({
+        jsonData: { timezone: 'America/New_York', businessHours: { ...paris, timezone: undefined } },
+      });
+      expect(document.getElementById('sa-businessHours-timezone')).toHaveAttribute(
+        'placeholder',
+        'America/New_York (time zone setting)'
+      );
+      fireEvent.change(screen.getByLabelText('Add a holiday'), { target: { value: '2027-01-01' } });
+      await userEvent.click(screen.getByText('Add holiday'));
+      expect(last().jsonData.businessHours?.holidays).toEqual(['2026-12-25', '2027-01-01']);
+
+      await userEvent.click(screen.getByLabelText('Remove holiday 2026-12-25'));
+      expect(last().jsonData.businessHours?.holidays).toEqual([]);
+    });
+
+    it('sets the SLA clock; business needs business hours', () => {
+      setup();
+      expect(document.getElementById('option-business-sa-slaClock')).toBeDisabled();
+      cleanup();
+      const { last } = setup({ jsonData: { businessHours: paris } });
+      fireEvent.click(document.getElementById('option-business-sa-slaClock')!);
+      expect(last().jsonData.slaClock).toBe('business');
+    });
   });
 });

@@ -16,7 +16,8 @@ import {
   Text,
 } from '@grafana/ui';
 
-import { SAOptions, SASecureJsonData, SecureKey, SETTINGS_DEFAULTS, SSLMode } from '../types';
+import { SAOptions, SASecureJsonData, SecureKey, SETTINGS_DEFAULTS, SLAClock, SSLMode } from '../types';
+import { BusinessHoursEditor } from './BusinessHoursEditor';
 
 type Props = DataSourcePluginOptionsEditorProps<SAOptions, SASecureJsonData>;
 type StorePrefix = 'helpdesk' | 'orders';
@@ -36,11 +37,26 @@ const SSL_MODES: Array<SelectableValue<SSLMode>> = [
 const ATTRIBUTION_MODELS: Array<SelectableValue<string>> = [
   { label: 'Last touch', value: 'last_touch', description: 'Credit the latest matching ticket' },
   { label: 'First touch', value: 'first_touch', description: 'Credit the earliest matching ticket' },
+  { label: 'Linear', value: 'linear', description: 'Split each order equally among the matching tickets' },
+];
+
+const ATTRIBUTION_ANCHORS: Array<SelectableValue<string>> = [
+  { label: 'Created', value: 'created', description: 'The window starts when the ticket is created' },
+  {
+    label: 'Closed',
+    value: 'closed',
+    description: 'The window runs from creation to the close + window; an open ticket matches orders until now',
+  },
 ];
 
 const WEEK_STARTS: Array<SelectableValue<string>> = [
   { label: 'Monday', value: 'monday' },
   { label: 'Sunday', value: 'sunday' },
+];
+
+const SLA_CLOCKS: Array<SelectableValue<SLAClock>> = [
+  { label: 'Calendar', value: 'calendar', description: 'Targets count every second' },
+  { label: 'Business hours', value: 'business', description: 'Targets count only business hours' },
 ];
 
 const CSAT_CREDITS: Array<SelectableValue<string>> = [
@@ -247,6 +263,13 @@ export function ConfigEditor(props: Props) {
           ATTRIBUTION_MODELS,
           SETTINGS_DEFAULTS.attributionModel
         )}
+        {radio(
+          'attributionAnchor',
+          'Attribution anchor',
+          "Where the window starts: at the ticket's creation, or over the whole conversation until its close.",
+          ATTRIBUTION_ANCHORS,
+          SETTINGS_DEFAULTS.attributionAnchor
+        )}
       </FieldSet>
 
       <FieldSet label="Business settings">
@@ -293,6 +316,37 @@ export function ConfigEditor(props: Props) {
           SETTINGS_DEFAULTS.csatCredit
         )}
         <SlaTargets value={jsonData.slaTargets} onChange={(v) => setJson('slaTargets', v)} />
+      </FieldSet>
+
+      <FieldSet label="Business hours">
+        <BusinessHoursEditor
+          value={jsonData.businessHours}
+          defaultZone={jsonData.timezone ?? SETTINGS_DEFAULTS.timezone}
+          zones={timezoneOptions()}
+          onChange={(businessHours) => {
+            const next: SAOptions = { ...options.jsonData, businessHours };
+            if (businessHours === undefined) {
+              // Without opening hours the business SLA clock is refused: fall back to the calendar.
+              delete next.businessHours;
+              delete next.slaClock;
+            }
+            onOptionsChange({ ...options, jsonData: next });
+          }}
+        />
+        <Field
+          label="First-response SLA clock"
+          description="What the SLA targets count. Business hours needs the opening hours above; a query may override it."
+          htmlFor="sa-slaClock"
+        >
+          <RadioButtonGroup<SLAClock>
+            id="sa-slaClock"
+            aria-label="First-response SLA clock"
+            options={SLA_CLOCKS}
+            disabledOptions={jsonData.businessHours ? [] : ['business']}
+            value={jsonData.slaClock ?? SETTINGS_DEFAULTS.slaClock}
+            onChange={(v) => setJson('slaClock', v)}
+          />
+        </Field>
       </FieldSet>
 
       <FieldSet label="Limits">

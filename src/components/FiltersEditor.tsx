@@ -1,9 +1,10 @@
 import React, { useCallback, useRef } from 'react';
 import { TimeRange } from '@grafana/data';
 import { getTemplateSrv } from '@grafana/runtime';
-import { ComboboxOption, InlineField, MultiCombobox } from '@grafana/ui';
+import { ComboboxOption, InlineField } from '@grafana/ui';
 
 import { CatalogDimension, FilterKey, SAFilters } from '../types';
+import { MultiPicker } from './MultiPicker';
 
 interface Props {
   /** The dimensions offered as filters (each must have a filter key). */
@@ -53,17 +54,17 @@ export function FiltersEditor({ dimensions, filters, onChange, loadValues, range
           const id = `sa-filter-${key}`;
           return (
             <InlineField key={key} label={d.displayName} labelWidth={labelWidth} htmlFor={id} tooltip={d.description}>
-              <MultiCombobox<string>
+              <MultiPicker
                 id={id}
-                width="auto"
                 minWidth={24}
                 maxWidth={80}
                 placeholder="All"
                 isClearable
-                createCustomValue
-                options={(input) => options(d.key, input)}
-                value={(filters?.[key] ?? []).map(toOption)}
-                onChange={(selected) => onChange({ ...filters, [key]: selected.map((o) => o.value) })}
+                allowCustom
+                search={(input) => options(d.key, input)}
+                labelOf={(v) => v}
+                value={filters?.[key] ?? []}
+                onChange={(values) => onChange({ ...filters, [key]: values })}
               />
             </InlineField>
           );

@@ -1,11 +1,11 @@
 import React from 'react';
-import { render, screen, waitFor } from '@testing-library/react';
+import { cleanup, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 
 import { DataSource } from '../datasource';
 import { CATALOG, comboboxTestSetup, FakeTemplateSrv, instanceSettings } from '../testing/fixtures';
 import { SAQuery } from '../types';
-import { QueryEditor } from './QueryEditor';
+import { FIELD_WIDTHS, QueryEditor } from './QueryEditor';
 
 jest.mock('@grafana/runtime', () => ({
   ...jest.requireActual('@grafana/runtime'),
@@ -62,9 +62,107 @@ describe('QueryEditor', () => {
       expect.stringContaining('Total sales from support'),
       expect.stringContaining('CSAT'),
       expect.stringContaining('Revenue'),
+      '$agent',
     ]);
     expect(labels[1]).toContain('Sum of the credited orders.');
     expect(screen.getByText('Attribution')).toBeInTheDocument();
+  });
+
+  it('finds metrics by key, display name and description, and offers no free text', async () => {
+    setup({ metrics: [] });
+    await openOptions('sa-metrics');
+    const input = document.getElementById('sa-metrics') as HTMLInputElement;
+    const search = async (text: string, want: unknown[]) => {
+      await user.clear(input);
+      await user.type(input, text);
+      await waitFor(() => expect(listedOptions().map((o) => o.textContent ?? '')).toEqual(want));
+    };
+    // "revenue" is in attributed_revenue's key (its name is "Total sales from support") and in Revenue's name.
+    await search('revenue', [expect.stringContaining('Total sales from support'), expect.stringContaining('Revenue')]);
+    await search('attributed_revenue', [expect.stringContaining('Total sales from support')]);
+    await search('credited orders', [expect.stringContaining('Total sales from support')]);
+    // A template variable can be picked by its name; anything else typed is no value (no "custom value").
+    await search('$agent', ['$agent']);
+    await search('no such metric', []);
+  });
+
+  it('clears the typed search text once a metric is picked', async () => {
+    const { last } = setup({ metrics: ['tickets'] });
+    await openOptions('sa-metrics');
+    await user.type(document.getElementById('sa-metrics')!, 'credited');
+    await waitFor(() => expect(listedOptions()).toHaveLength(1));
+    await user.click(option(/Total sales from support/));
+    expect(last().metrics).toEqual(['tickets', 'attributed_revenue']);
+    await waitFor(() => expect(document.getElementById('sa-metrics')).toHaveValue(''));
+    expect(document.activeElement?.id).toBe('sa-metrics');
+  });
+
+  it('runs the query once per edit', async () => {
+    const datasource = new DataSource(instanceSettings({}));
+    jest.spyOn(datasource, 'getResource').mockResolvedValue(CATALOG);
+    const onRunQuery = jest.fn();
+    const sent: SAQuery[] = [];
+    function Controlled() {
+      const [query, setQuery] = React.useState<SAQuery>({
+        refId: 'A',
+        queryType: 'metrics',
+        metrics: ['attributed_revenue'],
+        groupBy: ['time'],
+      });
+      const onChange = (q: SAQuery) => {
+        sent.push(q);
+        setQuery(q);
+      };
+      return <QueryEditor datasource={datasource} query={query} onChange={onChange} onRunQuery={onRunQuery} />;
+    }
+    render(<Controlled />);
+    await openOptions('sa-metrics');
+    await user.click(option(/Tickets/));
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+    expect(sent[sent.length - 1].metrics).toEqual(['attributed_revenue', 'tickets']);
+
+    await user.click(document.getElementById('option-previous_period-sa-compare')!);
+    expect(onRunQuery).toHaveBeenCalledTimes(2);
+
+    // Typing a number updates the query at each key and runs it once, when the input is left; leaving it
+    // again without a change runs nothing.
+    const window = document.getElementById('sa-attribution-window')!;
+    await user.type(window, '48');
+    expect(onRunQuery).toHaveBeenCalledTimes(2);
+    await user.click(document.getElementById('option-previous_year-sa-compare')!);
+    expect(onRunQuery).toHaveBeenCalledTimes(4); // the window, then the compare
+    await user.click(window);
+    await user.click(document.getElementById('option-previous_year-sa-compare')!);
+    expect(onRunQuery).toHaveBeenCalledTimes(4); // no change: not sent again
+    expect(sent[sent.length - 1]).toMatchObject({ attribution: { windowHours: 48 }, compare: 'previous_year' });
+  });
+
+  it('gives every placeholder the width it needs', async () => {
+    setup({ metrics: ['attributed_revenue'] });
+    await screen.findByPlaceholderText('48 h (data source)');
+    // Grafana's widths are 8 px units. Its 14 px UI font averages 6.7 px per character (measured in Grafana
+    // 12.4 in Chromium: "Last touch (data source)" is 161 px): count 7, plus the padding of an input (16 px)
+    // or the padding, chevron and clear button of a combobox (48 px).
+    const needed = (placeholder: string, chrome: number) => placeholder.length * 7 + chrome;
+    const fields: Array<[string, number, number]> = [
+      ['sa-attribution-window', FIELD_WIDTHS.attributionWindow, 16],
+      ['sa-attribution-model', FIELD_WIDTHS.attributionModel, 48],
+      ['sa-attribution-anchor', FIELD_WIDTHS.attributionAnchor, 48],
+      ['sa-attribution-date-basis', FIELD_WIDTHS.attributionDateBasis, 48],
+    ];
+    for (const [id, width, chrome] of fields) {
+      const input = document.getElementById(id) as HTMLInputElement;
+      const placeholder = input.getAttribute('placeholder') ?? '';
+      expect(placeholder).not.toBe('');
+      expect(width * 8).toBeGreaterThanOrEqual(needed(placeholder, chrome));
+    }
+    // The longest placeholders the data source settings can produce.
+    expect(FIELD_WIDTHS.attributionWindow * 8).toBeGreaterThanOrEqual(needed('8784 h (data source)', 16));
+    expect(FIELD_WIDTHS.attributionModel * 8).toBeGreaterThanOrEqual(needed('First touch (data source)', 48));
+    expect(FIELD_WIDTHS.attributionAnchor * 8).toBeGreaterThanOrEqual(needed('Created (data source)', 48));
+    expect(FIELD_WIDTHS.slaClock * 8).toBeGreaterThanOrEqual(needed('Business hours (data source)', 48));
+    expect(screen.getByPlaceholderText('Last touch (data source)')).toBeInTheDocument();
+    expect(screen.getByPlaceholderText('Ticket (default)')).toBeInTheDocument();
   });
 
   it('adds a chosen metric to the query and runs it', async () => {
@@ -82,14 +180,23 @@ describe('QueryEditor', () => {
       expect.stringContaining('Time'),
       expect.stringContaining('Agent'),
       expect.stringContaining('Channel'),
+      '$agent',
     ]);
   });
 
   it('offers every dimension when no metric is chosen', async () => {
-    setup({ metrics: [] });
-    await waitFor(() => expect(screen.getByText('Metrics')).toBeInTheDocument());
-    await screen.findByPlaceholderText('Choose metrics');
-    await waitFor(async () => expect(await openOptions('sa-group-by')).toHaveLength(CATALOG.dimensions.length));
+    // The list is virtualised: make it tall enough to render every option (the dimensions and $agent).
+    comboboxTestSetup(400);
+    try {
+      setup({ metrics: [] });
+      await waitFor(() => expect(screen.getByText('Metrics')).toBeInTheDocument());
+      await screen.findByPlaceholderText('Choose metrics');
+      await waitFor(async () =>
+        expect(await openOptions('sa-group-by')).toEqual([...CATALOG.dimensions.map((d) => d.displayName), '$agent'])
+      );
+    } finally {
+      comboboxTestSetup();
+    }
   });
 
   it('sets the group-by, keeping at most two dimensions', async () => {
@@ -129,6 +236,26 @@ describe('QueryEditor', () => {
     expect(window).toHaveAttribute('id', 'sa-attribution-window');
     expect(document.getElementById('sa-attribution-model')).not.toBeNull();
     expect(document.getElementById('sa-attribution-date-basis')).not.toBeNull();
+    expect(document.getElementById('sa-attribution-anchor')).toHaveAttribute('placeholder', 'Created (data source)');
+  });
+
+  it('edits the attribution model (linear) and anchor (closed), keeping the other overrides', async () => {
+    const { last, onRunQuery } = setup({ metrics: ['attributed_revenue'], attribution: { windowHours: 24 } });
+    await screen.findByPlaceholderText('48 h (data source)');
+    expect(await openOptions('sa-attribution-model')).toEqual([
+      expect.stringContaining('Last touch'),
+      expect.stringContaining('First touch'),
+      expect.stringContaining('Linear'),
+    ]);
+    await user.click(option(/^Linear/));
+    expect(last().attribution).toEqual({ windowHours: 24, model: 'linear' });
+    expect(await openOptions('sa-attribution-anchor')).toEqual([
+      expect.stringContaining('Created'),
+      expect.stringContaining('Closed'),
+    ]);
+    await user.click(option(/^Closed/));
+    expect(last().attribution).toEqual({ windowHours: 24, anchor: 'closed' });
+    expect(onRunQuery).toHaveBeenCalledTimes(2); // one run per pick
   });
 
   it('hides attribution overrides for other metrics', async () => {
@@ -151,5 +278,30 @@ describe('QueryEditor', () => {
     expect(labels).toHaveLength(CATALOG.dimensions.length - 1);
     await user.click(option(/Channel/));
     expect(last().dimension).toBe('channel');
+  });
+
+  it('offers the handled_by filter for metrics that support it', async () => {
+    const { last } = setup({ metrics: ['tickets'] });
+    await screen.findByText('Handled by');
+    expect(document.querySelector('label[for="sa-filter-handledBy"]')).not.toBeNull();
+    await openOptions('sa-filter-handledBy');
+    await user.click(option('alice'));
+    expect(last().filters).toEqual({ handledBy: ['alice'] });
+  });
+
+  it('overrides the SLA clock for the SLA rate only, with the data source clock as placeholder', async () => {
+    const sla = setup({ metrics: ['first_response_sla_rate'] });
+    const clock = await screen.findByPlaceholderText('Calendar (data source)');
+    expect(clock).toHaveAttribute('id', 'sa-sla-clock');
+    expect(document.querySelector('label[for="sa-sla-clock"]')).not.toBeNull();
+    await openOptions('sa-sla-clock');
+    await user.click(option(/Business hours/));
+    expect(sla.last().slaClock).toBe('business');
+    expect(sla.onRunQuery).toHaveBeenCalledTimes(1);
+    cleanup();
+
+    setup({ metrics: ['tickets'] });
+    await screen.findByText('Tickets');
+    expect(document.getElementById('sa-sla-clock')).toBeNull();
   });
 });

@@ -1,27 +1,31 @@
-import React, { ChangeEvent } from 'react';
+import React, { ChangeEvent, useEffect, useRef } from 'react';
 import { QueryEditorProps, SelectableValue } from '@grafana/data';
+import { getTemplateSrv } from '@grafana/runtime';
 import {
   Alert,
   Combobox,
+  ComboboxOption,
   InlineField,
   InlineFieldRow,
   InlineSwitch,
   Input,
-  MultiCombobox,
   RadioButtonGroup,
   Stack,
 } from '@grafana/ui';
 
 import {
   dimensionOptions,
+  labelOf,
   metricOptions,
   queryTypeOptions,
+  searchOptions,
   supportedDimensions,
   ticketDimensions,
   usesAttribution,
 } from '../catalog';
 import { DataSource } from '../datasource';
 import {
+  AttributionAnchor,
   AttributionModel,
   Catalog,
   Compare,
@@ -33,17 +37,35 @@ import {
   SAAttribution,
   SAOptions,
   SAQuery,
+  SLAClock,
   SortBy,
   TicketOnly,
   TicketSort,
 } from '../types';
 import { FiltersEditor } from './FiltersEditor';
+import { MultiPicker } from './MultiPicker';
 import { useCatalog } from './useCatalog';
 
 type Props = QueryEditorProps<DataSource, SAQuery, SAOptions>;
 
 const LABEL_WIDTH = 20;
 const MAX_GROUP_BY = 2;
+
+/**
+ * Field widths (in Grafana's 8 px units), wide enough for their longest placeholder: the data source's
+ * settings shown as "72 h (data source)", "First touch (data source)" or "Business hours (data source)" must
+ * not be cut off.
+ */
+export const FIELD_WIDTHS = {
+  number: 16,
+  attributionWindow: 22,
+  attributionModel: 28,
+  attributionAnchor: 25,
+  attributionDateBasis: 20,
+  slaClock: 31,
+  queryType: 30,
+  dimension: 30,
+} as const;
 
 const INTERVALS: Array<SelectableValue<Interval>> = [
   {
@@ -82,8 +104,35 @@ const TICKET_ONLY: Array<SelectableValue<TicketOnly>> = [
 ];
 
 const MODELS = [
-  { value: 'last_touch' as const, label: 'Last touch' },
-  { value: 'first_touch' as const, label: 'First touch' },
+  { value: 'last_touch' as const, label: 'Last touch', description: 'The latest matching ticket gets the whole order' },
+  {
+    value: 'first_touch' as const,
+    label: 'First touch',
+    description: 'The earliest matching ticket gets the whole order',
+  },
+  {
+    value: 'linear' as const,
+    label: 'Linear',
+    description: 'Every matching ticket gets an equal share of the order, to the cent',
+  },
+];
+
+const ANCHORS = [
+  { value: 'created' as const, label: 'Created', description: 'The window starts when the ticket is created' },
+  {
+    value: 'closed' as const,
+    label: 'Closed',
+    description: 'From creation to the close + window; an open ticket matches orders until now',
+  },
+];
+
+const SLA_CLOCKS = [
+  { value: 'calendar' as const, label: 'Calendar', description: 'SLA targets count every second' },
+  {
+    value: 'business' as const,
+    label: 'Business hours',
+    description: "SLA targets count only the team's opening hours",
+  },
 ];
 
 const DATE_BASES = [
@@ -102,19 +151,20 @@ interface NumberFieldProps {
   tooltip: string;
   value?: number;
   placeholder: number | string;
+  width?: number;
   onChange: (value: number | undefined) => void;
   onCommit: () => void;
 }
 
 /** A number input that updates the query as it is typed and runs it when the input is left. */
-function NumberField({ id, label, tooltip, value, placeholder, onChange, onCommit }: NumberFieldProps) {
+function NumberField({ id, label, tooltip, value, placeholder, width, onChange, onCommit }: NumberFieldProps) {
   return (
     <InlineField label={label} labelWidth={LABEL_WIDTH} htmlFor={id} tooltip={tooltip}>
       <Input
         id={id}
         type="number"
         min={1}
-        width={16}
+        width={width ?? FIELD_WIDTHS.number}
         value={value ?? ''}
         placeholder={String(placeholder)}
         onChange={(e: ChangeEvent<HTMLInputElement>) => onChange(parseNumber(e.currentTarget.value))}
@@ -130,10 +180,36 @@ export function QueryEditor(props: Props) {
   const { catalog, error } = useCatalog(datasource);
   const type: QueryType = query.queryType ?? 'metrics';
 
-  const change = (patch: Partial<SAQuery>) => onChange({ ...query, ...patch });
+  // One edit runs the query once. Handlers read the latest query (a picker may call a handler of an
+  // earlier render), an edit that changes nothing is not sent, and a typed number runs the query when
+  // its input is left only if it was changed.
+  const latest = useRef(query);
+  useEffect(() => {
+    latest.current = query;
+  }, [query]);
+  const typed = useRef(false);
+  const change = (patch: Partial<SAQuery>) => {
+    typed.current = true;
+    latest.current = { ...latest.current, ...patch };
+    onChange(latest.current);
+  };
   const changeAndRun = (patch: Partial<SAQuery>) => {
-    change(patch);
+    const current = latest.current;
+    const same = (Object.keys(patch) as Array<keyof SAQuery>).every(
+      (k) => JSON.stringify(current[k]) === JSON.stringify(patch[k])
+    );
+    if (same) {
+      return;
+    }
+    latest.current = { ...current, ...patch };
+    onChange(latest.current);
     onRunQuery();
+  };
+  const commit = () => {
+    if (typed.current) {
+      typed.current = false;
+      onRunQuery();
+    }
   };
   const filtersEditor = (dimensions: Catalog['dimensions']) => (
     <FiltersEditor
@@ -153,7 +229,7 @@ export function QueryEditor(props: Props) {
       value={query.limit}
       placeholder={fallback}
       onChange={(limit) => change({ limit })}
-      onCommit={onRunQuery}
+      onCommit={commit}
     />
   );
 
@@ -168,7 +244,7 @@ export function QueryEditor(props: Props) {
         <InlineField label="Query type" labelWidth={LABEL_WIDTH} htmlFor="sa-query-type">
           <Combobox<QueryType>
             id="sa-query-type"
-            width={30}
+            width={FIELD_WIDTHS.queryType}
             options={queryTypeOptions(catalog)}
             value={type}
             onChange={(o) => changeAndRun({ queryType: o.value })}
@@ -180,9 +256,9 @@ export function QueryEditor(props: Props) {
         <MetricsFields
           query={query}
           catalog={catalog}
-          change={change}
           changeAndRun={changeAndRun}
-          onRunQuery={onRunQuery}
+          change={change}
+          onCommit={commit}
           attributionDefaults={datasource.settings}
           filters={filtersEditor(filterable(supportedDimensions(catalog, query.metrics), catalog, query))}
         />
@@ -213,7 +289,7 @@ export function QueryEditor(props: Props) {
             value={query.attribution}
             defaults={datasource.settings}
             onChange={(attribution, run) => (run ? changeAndRun : change)({ attribution })}
-            onCommit={onRunQuery}
+            onCommit={commit}
           />
           {filtersEditor(filterable(ticketDimensions(catalog), catalog, query))}
         </>
@@ -242,7 +318,7 @@ export function QueryEditor(props: Props) {
           value={query.months}
           placeholder={QUERY_DEFAULTS.retentionMonths}
           onChange={(months) => change({ months })}
-          onCommit={onRunQuery}
+          onCommit={commit}
         />
       )}
 
@@ -268,7 +344,7 @@ export function QueryEditor(props: Props) {
         <InlineField label="Dimension" labelWidth={LABEL_WIDTH} htmlFor="sa-dimension">
           <Combobox<string>
             id="sa-dimension"
-            width={30}
+            width={FIELD_WIDTHS.dimension}
             options={dimensionOptions(catalog)}
             value={query.dimension ?? null}
             onChange={(o) => changeAndRun({ dimension: o.value })}
@@ -287,12 +363,22 @@ function filterable(offered: Catalog['dimensions'], catalog: Catalog | undefined
   return [...offered, ...set.filter((d) => !offered.includes(d))];
 }
 
+/** The dashboard's template variables as options ($name) matching what is typed. */
+function variableOptions(input: string): Array<ComboboxOption<string>> {
+  return searchOptions(
+    getTemplateSrv()
+      .getVariables()
+      .map((v) => ({ value: `$${v.name}`, label: `$${v.name}`, group: 'Template variables' })),
+    input
+  );
+}
+
 interface MetricsFieldsProps {
   query: SAQuery;
   catalog?: Catalog;
   change: (patch: Partial<SAQuery>) => void;
   changeAndRun: (patch: Partial<SAQuery>) => void;
-  onRunQuery: () => void;
+  onCommit: () => void;
   attributionDefaults: SAOptions;
   filters: React.ReactNode;
 }
@@ -302,12 +388,15 @@ function MetricsFields({
   catalog,
   change,
   changeAndRun,
-  onRunQuery,
+  onCommit,
   attributionDefaults,
   filters,
 }: MetricsFieldsProps) {
   const groupBy = query.groupBy ?? [];
   const dimensions = supportedDimensions(catalog, query.metrics);
+  const metrics = metricOptions(catalog);
+  const groupings = dimensions.map((d) => ({ value: d.key, label: d.displayName, description: d.description }));
+  const allDimensions = (catalog?.dimensions ?? []).map((d) => ({ value: d.key, label: d.displayName }));
 
   const onMetrics = (metrics: string[]) => {
     // Drop group-bys the new metrics cannot be sliced by (the backend would refuse them); keep variables.
@@ -319,17 +408,22 @@ function MetricsFields({
   return (
     <>
       <InlineFieldRow>
-        <InlineField label="Metrics" labelWidth={LABEL_WIDTH} htmlFor="sa-metrics" grow>
-          <MultiCombobox<string>
+        <InlineField
+          label="Metrics"
+          labelWidth={LABEL_WIDTH}
+          htmlFor="sa-metrics"
+          grow
+          tooltip="Search by name, key or description"
+        >
+          <MultiPicker
             id="sa-metrics"
-            width="auto"
-            minWidth={30}
+            minWidth={60}
             maxWidth={120}
             placeholder="Choose metrics"
-            createCustomValue
-            options={metricOptions(catalog)}
+            search={(input) => [...searchOptions(metrics, input), ...variableOptions(input)]}
+            labelOf={(key) => labelOf(metrics, key)}
             value={query.metrics ?? []}
-            onChange={(selected) => onMetrics(selected.map((o) => o.value))}
+            onChange={onMetrics}
           />
         </InlineField>
       </InlineFieldRow>
@@ -340,17 +434,16 @@ function MetricsFields({
           htmlFor="sa-group-by"
           tooltip="Up to two dimensions every chosen metric supports. With Time the result is a time series."
         >
-          <MultiCombobox<string>
+          <MultiPicker
             id="sa-group-by"
-            width="auto"
-            minWidth={24}
+            minWidth={40}
             maxWidth={60}
             placeholder="No grouping"
             isClearable
-            createCustomValue
-            options={dimensions.map((d) => ({ value: d.key, label: d.displayName, description: d.description }))}
+            search={(input) => [...searchOptions(groupings, input), ...variableOptions(input)]}
+            labelOf={(key) => labelOf(allDimensions, key)}
             value={groupBy}
-            onChange={(selected) => changeAndRun({ groupBy: selected.map((o) => o.value).slice(-MAX_GROUP_BY) })}
+            onChange={(keys) => changeAndRun({ groupBy: keys.slice(-MAX_GROUP_BY) })}
           />
         </InlineField>
         {groupBy.includes('time') && (
@@ -374,12 +467,30 @@ function MetricsFields({
           onChange={(compare) => changeAndRun({ compare })}
         />
       </InlineField>
+      {(query.metrics ?? []).includes('first_response_sla_rate') && (
+        <InlineField
+          label="SLA clock"
+          labelWidth={LABEL_WIDTH}
+          htmlFor="sa-sla-clock"
+          tooltip="What the first-response SLA targets count; business hours needs the data source's opening hours"
+        >
+          <Combobox<SLAClock>
+            id="sa-sla-clock"
+            width={FIELD_WIDTHS.slaClock}
+            isClearable
+            placeholder={`${SLA_CLOCKS.find((c) => c.value === (attributionDefaults.slaClock ?? 'calendar'))?.label} (data source)`}
+            options={SLA_CLOCKS}
+            value={query.slaClock ?? null}
+            onChange={(o) => changeAndRun({ slaClock: o?.value })}
+          />
+        </InlineField>
+      )}
       {usesAttribution(catalog, query.metrics) && (
         <AttributionFields
           value={query.attribution}
           defaults={attributionDefaults}
           onChange={(attribution, run) => (run ? changeAndRun : change)({ attribution })}
-          onCommit={onRunQuery}
+          onCommit={onCommit}
         />
       )}
       {filters}
@@ -407,6 +518,7 @@ function AttributionFields({ value, defaults, onChange, onCommit }: AttributionP
     onChange(next, run);
   };
   const defaultModel = MODELS.find((m) => m.value === (defaults.attributionModel ?? 'last_touch'))?.label;
+  const defaultAnchor = ANCHORS.find((a) => a.value === (defaults.attributionAnchor ?? 'created'))?.label;
 
   return (
     <InlineFieldRow>
@@ -416,18 +528,34 @@ function AttributionFields({ value, defaults, onChange, onCommit }: AttributionP
         tooltip="Hours after a ticket during which its customer's orders are credited to it"
         value={current.windowHours}
         placeholder={`${defaults.attributionWindowHours ?? 72} h (data source)`}
+        width={FIELD_WIDTHS.attributionWindow}
         onChange={(windowHours) => set({ windowHours }, false)}
         onCommit={onCommit}
       />
       <InlineField label="Model" htmlFor="sa-attribution-model" tooltip="Which matching ticket an order is credited to">
         <Combobox<AttributionModel>
           id="sa-attribution-model"
-          width={24}
+          width={FIELD_WIDTHS.attributionModel}
           isClearable
           placeholder={`${defaultModel} (data source)`}
           options={MODELS}
           value={current.model ?? null}
           onChange={(o) => set({ model: o?.value }, true)}
+        />
+      </InlineField>
+      <InlineField
+        label="Anchor"
+        htmlFor="sa-attribution-anchor"
+        tooltip="Where the window runs from: the ticket's creation, or its whole conversation until it closed"
+      >
+        <Combobox<AttributionAnchor>
+          id="sa-attribution-anchor"
+          width={FIELD_WIDTHS.attributionAnchor}
+          isClearable
+          placeholder={`${defaultAnchor} (data source)`}
+          options={ANCHORS}
+          value={current.anchor ?? null}
+          onChange={(o) => set({ anchor: o?.value }, true)}
         />
       </InlineField>
       <InlineField
@@ -437,7 +565,7 @@ function AttributionFields({ value, defaults, onChange, onCommit }: AttributionP
       >
         <Combobox<DateBasis>
           id="sa-attribution-date-basis"
-          width={20}
+          width={FIELD_WIDTHS.attributionDateBasis}
           isClearable
           placeholder="Ticket (default)"
           options={DATE_BASES}

@@ -14,7 +14,7 @@ export const CATALOG: Catalog = {
       family: 'tickets',
       store: 'helpdesk',
       timeBasis: 'ticket created_at',
-      dimensions: ['time', 'agent', 'channel', 'segment'],
+      dimensions: ['time', 'agent', 'channel', 'segment', 'handled_by'],
     },
     {
       key: 'attributed_revenue',
@@ -54,6 +54,7 @@ export const CATALOG: Catalog = {
     { key: 'segment', displayName: 'Segment', filter: 'segments', side: 'ticket and order' },
     { key: 'score', displayName: 'CSAT score', filter: 'scores', side: 'csat' },
     { key: 'customer_type', displayName: 'Customer type', filter: 'customer_types', side: 'order' },
+    { key: 'handled_by', displayName: 'Handled by', filter: 'handledBy', side: 'ticket' },
   ],
   queryTypes: [
     { key: 'metrics', displayName: 'Metrics', description: 'Numbers from the metric catalog' },
@@ -147,12 +148,12 @@ export class FakeTemplateSrv implements TemplateSrv {
  * Gives elements a size: @grafana/ui's Combobox renders its options in a virtual list, which renders
  * nothing in jsdom, where every element measures 0 x 0. The numbers only need to be consistent.
  */
-export function comboboxTestSetup() {
+export function comboboxTestSetup(size = 120) {
   Object.defineProperty(Element.prototype, 'getBoundingClientRect', {
     configurable: true,
-    value: () => ({ width: 120, height: 120, top: 0, left: 0, bottom: 0, right: 0, x: 0, y: 0 }),
+    value: () => ({ width: size, height: size, top: 0, left: 0, bottom: 0, right: 0, x: 0, y: 0 }),
   });
   for (const prop of ['clientWidth', 'clientHeight', 'offsetWidth', 'offsetHeight']) {
-    Object.defineProperty(HTMLElement.prototype, prop, { configurable: true, get: () => 120 });
+    Object.defineProperty(HTMLElement.prototype, prop, { configurable: true, get: () => size });
   }
 }

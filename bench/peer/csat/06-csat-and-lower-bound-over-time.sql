@@ -27,6 +27,7 @@ s AS (
   WHERE r.responded_at >= p.t0 AND r.responded_at < p.t1 AND r.score IS NOT NULL
   GROUP BY 1
 )
-SELECT b.time, CASE WHEN s.n <> 0 THEN s.pos::float8 / s.n * 100 END AS csat, CASE WHEN s.n > 0 THEN ((s.pos::float8 / s.n) + 1.959963984540054::float8 * 1.959963984540054::float8 / (2 * s.n::float8) - 1.959963984540054::float8 * sqrt((s.pos::float8 / s.n) * (1 - (s.pos::float8 / s.n)) / s.n::float8 + 1.959963984540054::float8 * 1.959963984540054::float8 / (4 * s.n::float8 * s.n::float8))) / (1 + 1.959963984540054::float8 * 1.959963984540054::float8 / s.n::float8) * 100 END AS csat_lower_bound
+SELECT greatest(b.time, $1::timestamptz) AS time,  -- a first bucket the range cuts is stamped at its start
+       CASE WHEN s.n <> 0 THEN s.pos::float8 / s.n * 100 END AS csat, CASE WHEN s.n > 0 THEN ((s.pos::float8 / s.n) + 1.959963984540054::float8 * 1.959963984540054::float8 / (2 * s.n::float8) - 1.959963984540054::float8 * sqrt((s.pos::float8 / s.n) * (1 - (s.pos::float8 / s.n)) / s.n::float8 + 1.959963984540054::float8 * 1.959963984540054::float8 / (4 * s.n::float8 * s.n::float8))) / (1 + 1.959963984540054::float8 * 1.959963984540054::float8 / s.n::float8) * 100 END AS csat_lower_bound
 FROM buckets b LEFT JOIN s USING (time)
 ORDER BY b.time

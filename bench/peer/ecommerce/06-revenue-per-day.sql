@@ -35,7 +35,8 @@ per AS (  -- a previous-period order goes to the bucket of its instant moved for
   FROM params p, od o
   GROUP BY 1
 )
-SELECT b.time, coalesce(per.revenue, 0)::float8 / 10000 AS revenue,
+SELECT greatest(b.time, $1::timestamptz) AS time,  -- a first bucket the range cuts is stamped at its start
+       coalesce(per.revenue, 0)::float8 / 10000 AS revenue,
        coalesce(per.revenue_p, 0)::float8 / 10000 AS revenue_previous,
        CASE WHEN (coalesce(per.revenue_p, 0)::float8 / 10000) <> 0 THEN ((coalesce(per.revenue, 0)::float8 / 10000) - (coalesce(per.revenue_p, 0)::float8 / 10000)) / (coalesce(per.revenue_p, 0)::float8 / 10000) * 100 END AS revenue_change_pct
 FROM buckets b LEFT JOIN per USING (time)

@@ -32,6 +32,7 @@ per AS (
   SELECT date_trunc('month', (o.created_at) AT TIME ZONE 'Europe/Paris') AT TIME ZONE 'Europe/Paris' AS time, sum(o.amount) AS revenue
   FROM od o GROUP BY 1
 )
-SELECT b.time, coalesce(per.revenue, 0)::float8 / 10000 AS revenue
+SELECT greatest(b.time, $1::timestamptz) AS time,  -- a first bucket the range cuts is stamped at its start
+       coalesce(per.revenue, 0)::float8 / 10000 AS revenue
 FROM buckets b LEFT JOIN per USING (time)
 ORDER BY b.time

@@ -46,7 +46,8 @@ per AS (
          sum(o.amount) FILTER (WHERE NOT (o.customer_key IS NULL OR o.id = fi.first_id)) AS returning_revenue
   FROM od o LEFT JOIN firsts fi ON fi.customer_key = o.customer_key GROUP BY 1
 )
-SELECT b.time, coalesce(per.new_revenue, 0)::float8 / 10000 AS new_customer_revenue,
+SELECT greatest(b.time, $1::timestamptz) AS time,  -- a first bucket the range cuts is stamped at its start
+       coalesce(per.new_revenue, 0)::float8 / 10000 AS new_customer_revenue,
        coalesce(per.returning_revenue, 0)::float8 / 10000 AS returning_customer_revenue
 FROM buckets b LEFT JOIN per USING (time)
 ORDER BY b.time

@@ -44,6 +44,7 @@ per AS (
   SELECT date_trunc('day', (o.created_at) AT TIME ZONE 'Europe/Paris') AT TIME ZONE 'Europe/Paris' AS time, count(*) AS orders, count(*) FILTER (WHERE (o.customer_key IS NULL OR o.id = fi.first_id)) AS new
   FROM od o LEFT JOIN firsts fi ON fi.customer_key = o.customer_key GROUP BY 1
 )
-SELECT b.time, coalesce(per.orders, 0)::float8 AS orders, coalesce(per.new, 0)::float8 AS new_customers
+SELECT greatest(b.time, $1::timestamptz) AS time,  -- a first bucket the range cuts is stamped at its start
+       coalesce(per.orders, 0)::float8 AS orders, coalesce(per.new, 0)::float8 AS new_customers
 FROM buckets b LEFT JOIN per USING (time)
 ORDER BY b.time

@@ -36,7 +36,9 @@ credit AS MATERIALIZED (  -- per ticket of the range: credited orders and revenu
   ) c
   WHERE t.created_at < p.t1 AND t.customer_key IS NOT NULL AND c.orders > 0
 )
-SELECT CASE WHEN t.closed_at IS NULL THEN '(open)' ELSE coalesce(t.closing_agent, '(none)') END AS agent, sum(c.revenue)::float8 / 10000 AS attributed_revenue
-FROM params p, tk t JOIN credit c ON c.ticket_id = t.id
+-- Every agent of the range's tickets is a row, 0 where nothing converted (stable groups).
+SELECT CASE WHEN t.closed_at IS NULL THEN '(open)' ELSE coalesce(t.closing_agent, '(none)') END AS agent,
+       coalesce(sum(c.revenue), 0)::float8 / 10000 AS attributed_revenue
+FROM params p, tk t LEFT JOIN credit c ON c.ticket_id = t.id
 WHERE t.created_at < p.t1
 GROUP BY 1

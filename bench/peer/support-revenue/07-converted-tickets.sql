@@ -52,6 +52,10 @@ SELECT t.id, t.created_at, t.closed_at, coalesce(t.channel, '(none)') AS channel
               OR EXISTS (SELECT FROM customers c WHERE c.customer_key = t.customer_key AND c.tags && '{vip}') THEN 'vip'
             WHEN h.n = 0 THEN 'prospect' WHEN h.n = 1 THEN 'new_buyer' ELSE 'returning' END AS segment,
        (CASE WHEN NOT (m.first_agent IS NOT NULL AND (m.first_other IS NULL OR m.first_agent < m.first_other)) THEN extract(epoch FROM m.first_reply - t.created_at) END)::float8 AS first_response_seconds,
+       CASE WHEN NOT (m.first_agent IS NOT NULL AND (m.first_other IS NULL OR m.first_agent < m.first_other)) AND m.first_reply IS NOT NULL
+            THEN coalesce(bh.secs, 0) END AS first_response_business_seconds,
+       CASE WHEN m.has_agent AND m.has_auto THEN 'mixed' WHEN m.has_agent THEN 'human' WHEN m.has_auto THEN 'automated'
+            ELSE 'unanswered' END AS handled_by,
        t.credited_orders > 0 AS converted, t.credited_orders::float8 AS credited_orders,
        t.revenue::float8 / 10000 AS attributed_revenue,
        s.score::float8 AS csat_score
@@ -73,6 +77,14 @@ LEFT JOIN LATERAL (  -- the ticket's message summary: one probe of messages(tick
          bool_or(sender_kind IN ('bot', 'rule')) AS has_auto
   FROM messages WHERE ticket_id = t.id
 ) m ON true
+LEFT JOIN LATERAL (  -- business seconds from creation to the first reply: the team's office hours in Paris
+  -- (Monday to Friday 09:00-12:30 and 13:30-18:00 wall clock, holidays 2026-11-11, 2026-12-25, 2027-01-01)
+  SELECT sum(greatest(0, extract(epoch FROM least(m.first_reply, (g.d::date + iv.s) AT TIME ZONE 'Europe/Paris' + (iv.e - iv.s))
+                                          - greatest(t.created_at, (g.d::date + iv.s) AT TIME ZONE 'Europe/Paris'))))::float8 AS secs
+  FROM generate_series((t.created_at AT TIME ZONE 'Europe/Paris')::date, (m.first_reply AT TIME ZONE 'Europe/Paris')::date, interval '1 day') g(d)
+  CROSS JOIN (VALUES (time '09:00', time '12:30'), (time '13:30', time '18:00')) iv(s, e)
+  WHERE extract(isodow FROM g.d) < 6 AND g.d::date NOT IN (date '2026-11-11', date '2026-12-25', date '2027-01-01')
+) bh ON m.first_reply IS NOT NULL
 LEFT JOIN LATERAL (SELECT score FROM csat_responses r WHERE r.ticket_id = t.id AND r.score IS NOT NULL
                    ORDER BY r.responded_at DESC NULLS LAST LIMIT 1) s ON true
 ORDER BY t.revenue DESC, t.created_at DESC, t.id COLLATE "C" DESC

@@ -37,9 +37,9 @@ credit AS MATERIALIZED (  -- per ticket of the range: credited orders and revenu
   ) c
   WHERE t.created_at < p.t1 AND t.customer_key IS NOT NULL AND c.orders > 0
 ),
-a AS (
-  SELECT coalesce(t.topic, '(none)') AS topic, sum(c.orders) AS orders, sum(c.revenue) AS revenue
-  FROM params p, tk t JOIN credit c ON c.ticket_id = t.id
+a AS (  -- every topic of the range's tickets, 0 where nothing converted (stable groups)
+  SELECT coalesce(t.topic, '(none)') AS topic, coalesce(sum(c.orders), 0) AS orders, coalesce(sum(c.revenue), 0) AS revenue
+  FROM params p, tk t LEFT JOIN credit c ON c.ticket_id = t.id
   WHERE t.created_at < p.t1
   GROUP BY 1
 ),

@@ -54,7 +54,8 @@ k AS (
   FROM params p, tickets t WHERE t.closed_at >= p.t0 AND t.closed_at < p.t1
   GROUP BY 1
 )
-SELECT b.time, coalesce(k.closed, 0)::float8 AS closed_tickets,
+SELECT greatest(b.time, $1::timestamptz) AS time,  -- a first bucket the range cuts is stamped at its start
+       coalesce(k.closed, 0)::float8 AS closed_tickets,
        CASE WHEN k.closed <> 0 THEN coalesce(a.orders, 0)::float8 / k.closed * 100 END AS conversation_conversion_rate
 FROM buckets b LEFT JOIN k USING (time) LEFT JOIN a USING (time)
 ORDER BY b.time

@@ -48,6 +48,7 @@ a AS (
   WHERE t.created_at < p.t1
   GROUP BY 1
 )
-SELECT b.time, coalesce(a.revenue, 0)::float8 / 10000 AS attributed_revenue
+SELECT greatest(b.time, $1::timestamptz) AS time,  -- a first bucket the range cuts is stamped at its start
+       coalesce(a.revenue, 0)::float8 / 10000 AS attributed_revenue
 FROM buckets b LEFT JOIN a USING (time)
 ORDER BY b.time

@@ -71,3 +71,12 @@ func Launch(baseDir string, settings ...string) (*Server, error) {
 	}
 	return s, nil
 }
+
+// Resume starts a launched cluster that Stop stopped, on the same port and data; for programs
+// (cmd/devenv) that take the store down and bring it back without a testing.TB.
+func (s *Server) Resume() error {
+	if s.external {
+		return errors.New("pgtest: Resume needs a private cluster; unset " + envURL)
+	}
+	return s.start()
+}

@@ -1,4 +1,4 @@
--- Panel: VIP resolution (median)
+-- Panel: VIP resolution
 -- Metrics: resolution_seconds_p50 (segment vip) (docs/METRICS.md)
 -- Median by nearest rank of closed_at - created_at over the VIP tickets closed in the range.
 -- Segment as of the ticket's closing (its creation while open): its customer's eligible orders

@@ -1,4 +1,4 @@
--- Panel: Engagement rate
+-- Panel: Engagement
 -- Metrics: engagement_rate (docs/METRICS.md)
 -- Chat tickets created / chat-widget displays. Both periods in one statement: the previous period
 -- is the same length just before.

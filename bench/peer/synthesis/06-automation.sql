@@ -1,4 +1,4 @@
--- Panel: Automation rate
+-- Panel: Automation
 -- Metrics: automation_rate (docs/METRICS.md)
 -- Closed tickets answered only by bots or rules / closed tickets; one probe of messages(ticket_id)
 -- per closed ticket. Both periods in one statement: the previous period is the same length just

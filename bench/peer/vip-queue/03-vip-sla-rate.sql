@@ -1,10 +1,10 @@
--- Panel: VIP first response (median)
--- Metrics: first_response_seconds_p50 (segment vip) (docs/METRICS.md)
--- Median by nearest rank (percentile_disc) of the time to the first agent reply of the VIP tickets
--- created in the range. Segment as of the ticket's closing (its creation while open): its
--- customer's eligible orders before that instant, read up to the fifth (five orders make a VIP
--- whatever they cost). Both periods in one statement: the previous period is the same length just
--- before.
+-- Panel: VIP SLA rate
+-- Metrics: first_response_sla_rate (segment vip) (docs/METRICS.md)
+-- Tickets created in the range. SLA: first agent reply within the priority's target / tickets
+-- answered or whose target has passed unanswered; outbound tickets left out. Segment as of the
+-- ticket's closing (its creation while open): its customer's eligible orders before that instant,
+-- read up to the fifth (five orders make a VIP whatever they cost). Both periods in one statement:
+-- the previous period is the same length just before.
 -- Data source settings of the bench, written in the SQL as a user writes them: shop currency USD,
 -- report time zone Europe/Paris, attribution window 72 h (last touch, date basis ticket), excluded
 -- statuses cancelled/refunded/voided, VIP = 500 USD spent or 5 orders or tag vip, SLA targets
@@ -49,11 +49,11 @@ f AS (
   WHERE t.created_at >= p.p0 AND t.created_at < p.t1
 ),
 s AS (
-  SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY frt) FILTER (WHERE f.created_at >= p.t0) AS cur,
-         percentile_disc(0.5) WITHIN GROUP (ORDER BY frt) FILTER (WHERE f.created_at < p.t0) AS prev
-  FROM params p, f WHERE segment = 'vip'
+  SELECT count(*) FILTER (WHERE f.created_at >= p.t0 AND sla_met) AS met, count(*) FILTER (WHERE f.created_at >= p.t0 AND sla_met IS NOT NULL) AS counted,
+         count(*) FILTER (WHERE f.created_at < p.t0 AND sla_met) AS met_p, count(*) FILTER (WHERE f.created_at < p.t0 AND sla_met IS NOT NULL) AS counted_p
+  FROM params p, f WHERE true AND segment = 'vip'
 )
-SELECT cur AS first_response_seconds_p50,
-       prev AS first_response_seconds_p50_previous,
-       CASE WHEN (prev) <> 0 THEN ((cur) - (prev)) / (prev) * 100 END AS first_response_seconds_p50_change_pct
+SELECT CASE WHEN counted <> 0 THEN met::float8 / counted * 100 END AS first_response_sla_rate,
+       CASE WHEN counted_p <> 0 THEN met_p::float8 / counted_p * 100 END AS first_response_sla_rate_previous,
+       CASE WHEN (CASE WHEN counted_p <> 0 THEN met_p::float8 / counted_p * 100 END) <> 0 THEN ((CASE WHEN counted <> 0 THEN met::float8 / counted * 100 END) - (CASE WHEN counted_p <> 0 THEN met_p::float8 / counted_p * 100 END)) / (CASE WHEN counted_p <> 0 THEN met_p::float8 / counted_p * 100 END) * 100 END AS first_response_sla_rate_change_pct
 FROM s

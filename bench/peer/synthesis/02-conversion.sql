@@ -1,4 +1,4 @@
--- Panel: Conversation conversion rate
+-- Panel: Conversion
 -- Metrics: conversation_conversion_rate (docs/METRICS.md)
 -- Attribution as a strong engineer writes it: each ticket probes orders(customer_key, created_at)
 -- for its 72 h window cut at its customer's next ticket (lead()), so each order goes to its latest
