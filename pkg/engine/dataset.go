@@ -310,7 +310,11 @@ func (d *dataset) loadMessages(ctx context.Context, from, to time.Time, n needs,
 	}
 	t := d.tickets
 	var err error
-	key := keyOf("messages", r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, r.Open, r.SurveysFrom != nil, r.Participants)
+	var openAt time.Time
+	if r.OpenAt != nil {
+		openAt = *r.OpenAt
+	}
+	key := keyOf("messages", r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, r.Open, r.SurveysFrom != nil, r.Participants, openAt)
 	d.msgs, err = derive(ctx, t, key, func(ctx context.Context) (*ticketMessages, error) {
 		m, err := d.e.helpdesk.ReadMessages(ctx, r)
 		if err != nil {
@@ -345,9 +349,13 @@ func (d *dataset) loadMessages(ctx context.Context, from, to time.Time, n needs,
 		}
 		return out, nil
 	})
-	d.read("messages of the tickets created %s, closed %s%s%s", span(r.CreatedFrom, r.CreatedTo), span(r.ClosedFrom, r.ClosedTo),
+	open := ""
+	if r.OpenAt != nil {
+		open = ", open at " + r.OpenAt.UTC().Format(time.RFC3339)
+	}
+	d.read("messages of the tickets created %s, closed %s%s%s%s", span(r.CreatedFrom, r.CreatedTo), span(r.ClosedFrom, r.ClosedTo),
 		map[bool]string{true: ", open ones created before the end", false: ""}[r.Open],
-		map[bool]string{true: ", surveyed in range, with participants", false: ""}[r.Participants])
+		map[bool]string{true: ", surveyed in range, with participants", false: ""}[r.Participants], open)
 	return err
 }
 

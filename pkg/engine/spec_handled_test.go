@@ -128,3 +128,46 @@ func TestSpecHandledBy(t *testing.T) {
 		}
 	})
 }
+
+// A queue (tickets basis open) filtered by handled_by: tickets open at the range's end whatever their
+// creation are classed by their own messages, not as unanswered for want of a message read. Range
+// 10-12 March, so open at 12 March 00:00:
+//
+//	Q1 created 10 January, open, a customer message then agent a: human
+//	Q2 created 15 January, open, a customer message then a bot: automated
+//	Q3 created 10 March, open, no message: unanswered
+//	Q4 created 11 March, closed 11 March (not open at the end), agent a: human
+func TestHandledByOpenQueue(t *testing.T) {
+	h := newHand(t, nil)
+	h.tickets(
+		hTicket{ID: "Q1", Customer: "c1", Created: "2026-01-10T10:00:00Z"},
+		hTicket{ID: "Q2", Customer: "c2", Created: "2026-01-15T10:00:00Z"},
+		hTicket{ID: "Q3", Customer: "c3", Created: "2026-03-10T10:00:00Z"},
+		hTicket{ID: "Q4", Customer: "c4", Created: "2026-03-11T10:00:00Z", Closed: "2026-03-11T12:00:00Z", Agent: "a"},
+	)
+	h.messages(
+		hMessage{"Q1", "2026-01-10T10:00:00Z", "customer", ""},
+		hMessage{"Q1", "2026-01-10T11:00:00Z", "agent", "a"},
+		hMessage{"Q2", "2026-01-15T10:00:00Z", "customer", ""},
+		hMessage{"Q2", "2026-01-15T10:00:05Z", "bot", ""},
+		hMessage{"Q4", "2026-03-11T10:00:00Z", "customer", ""},
+		hMessage{"Q4", "2026-03-11T11:00:00Z", "agent", "a"},
+	)
+	const from, to = "2026-03-10T00:00:00Z", "2026-03-12T00:00:00Z"
+	list := func(query string) ([]string, []string) {
+		t.Helper()
+		tab, err := h.engine(h.now).Tickets(ctx, h.request(query, from, to))
+		require.NoError(t, err, query)
+		return h.column(tab, "id").([]string), h.column(tab, "handled_by").([]string)
+	}
+	ids, handled := list(`{"queryType": "tickets", "basis": "open"}`)
+	require.Equal(t, []string{"Q3", "Q2", "Q1"}, ids)
+	require.Equal(t, []string{"unanswered", "automated", "human"}, handled)
+
+	ids, _ = list(`{"queryType": "tickets", "basis": "open", "filters": {"handledBy": ["human"]}}`)
+	require.Equal(t, []string{"Q1"}, ids, "Q1's agent answered in January")
+	ids, _ = list(`{"queryType": "tickets", "basis": "open", "filters": {"handledBy": ["unanswered"]}}`)
+	require.Equal(t, []string{"Q3"}, ids)
+	ids, _ = list(`{"queryType": "tickets", "basis": "open", "adhocFilters": [{"key": "handled_by", "operator": "!=", "value": "unanswered"}]}`)
+	require.Equal(t, []string{"Q2", "Q1"}, ids)
+}

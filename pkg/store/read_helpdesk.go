@@ -16,7 +16,7 @@ type TicketRead struct {
 	Open                   bool
 	SurveysFrom, SurveysTo *time.Time
 	// OpenAt adds the tickets open at that instant (created before it, not closed before it),
-	// whenever they were created. ReadTickets only.
+	// whenever they were created.
 	OpenAt *time.Time
 }
 
@@ -118,7 +118,8 @@ func (s *Store) appendTickets(ctx context.Context, t *Tickets, createdFrom, crea
 }
 
 // MessageRead says which tickets' message summaries a query needs: the tickets of the TicketRead
-// (with Open, the open ones created before CreatedTo too; OpenAt is not read here), and those of IDs. Participants asks also for the agents who wrote in each.
+// (with Open, the open ones created before CreatedTo too; with OpenAt, those open at that instant,
+// whenever created), and those of IDs. Participants asks also for the agents who wrote in each.
 type MessageRead struct {
 	TicketRead
 	IDs          []string
@@ -143,7 +144,9 @@ FROM {{schema}}.tickets t, LATERAL (
 WHERE ((t.created_at >= $1 AND t.created_at < $2) OR (t.closed_at >= $3 AND t.closed_at < $4) OR t.id = ANY ($7)
        OR ($8 AND t.closed_at IS NULL AND t.created_at < $2)
        OR t.id = ANY (ARRAY(SELECT ticket_id FROM {{schema}}.csat_responses WHERE $5::timestamptz IS NOT NULL
-                            AND ((sent_at >= $5 AND sent_at < $6) OR (responded_at >= $5 AND responded_at < $6)))))
+                            AND ((sent_at >= $5 AND sent_at < $6) OR (responded_at >= $5 AND responded_at < $6))))
+       OR t.id = ANY (ARRAY(SELECT id FROM {{schema}}.tickets WHERE $9::timestamptz IS NOT NULL
+                            AND created_at < $9 AND (closed_at IS NULL OR closed_at >= $9))))
   AND m.has_agent IS NOT NULL`
 
 var (
@@ -163,7 +166,11 @@ func (s *Store) ReadMessages(ctx context.Context, r MessageRead) (*Messages, err
 	if ids == nil {
 		ids = []string{}
 	}
-	rows, err := s.queryRaw(ctx, query, r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, sFrom, sTo, ids, r.Open)
+	var openAt any
+	if r.OpenAt != nil {
+		openAt = *r.OpenAt
+	}
+	rows, err := s.queryRaw(ctx, query, r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, sFrom, sTo, ids, r.Open, openAt)
 	if err != nil {
 		return nil, err
 	}
