@@ -34,7 +34,9 @@ type database struct {
 	srv   *pgtest.Server // nil with -url
 	name  string
 	opt   demo.Options
-	end   time.Time // end of the data: every range ends here
+	end   time.Time     // end of the data: every range ends here
+	scale string        // demo.ScaleByName; each scale in its own database
+	load  time.Duration // time to generate, load, index and vacuum the data, when this run did
 }
 
 // login is a TCP connection as the plugin's settings spell it.
@@ -53,7 +55,11 @@ func (l login) url() string {
 }
 
 func openDatabase(ctx context.Context, cfg config) (*database, error) {
-	db := &database{opt: demo.Options{Size: demo.Bench, End: demo.DefaultEnd}}
+	size, err := demo.ScaleByName(cfg.scale)
+	if err != nil {
+		return nil, err
+	}
+	db := &database{opt: demo.Options{Size: size, End: demo.DefaultEnd}, scale: cfg.scale}
 	db.end = db.opt.End
 	if cfg.url != "" {
 		return db, db.openURL(ctx, cfg.url)
@@ -98,6 +104,9 @@ func (db *database) openURL(ctx context.Context, raw string) error {
 // lets the login role read it.
 func (db *database) openCluster(ctx context.Context) error {
 	db.name = benchDatabase
+	if db.scale != "bench" {
+		db.name = db.scale
+	}
 	admin, err := pgx.ConnectConfig(ctx, db.srv.AdminConfig("postgres"))
 	if err != nil {
 		return err
@@ -134,8 +143,8 @@ func (db *database) openCluster(ctx context.Context) error {
 // finds it reuses the data, an interrupted load is redone.
 func (db *database) marker() string {
 	o := db.opt
-	return fmt.Sprintf("support-analytics bench data: %d customers, %d tickets, %d orders, seed %d, end %s",
-		o.Customers, o.Tickets, o.Orders, o.Seed, o.End.Format(time.RFC3339))
+	return fmt.Sprintf("support-analytics bench data: %d customers, %d tickets, %d orders (at most %d per customer), seed %d, end %s",
+		o.Customers, o.Tickets, o.Orders, o.MaxOrders, o.Seed, o.End.Format(time.RFC3339))
 }
 
 // seed loads the benchmark dataset unless the marker says it is there, then vacuums it so that
@@ -149,7 +158,8 @@ func (db *database) seed(ctx context.Context) error {
 		log.Printf("reusing the benchmark data in database %s", db.name)
 		return nil
 	}
-	log.Printf("loading the benchmark data into database %s (about a minute or two)", db.name)
+	log.Printf("loading the benchmark data into database %s (a few minutes at 1x)", db.name)
+	loadBegan := time.Now()
 	opt := db.opt
 	opt.Drop = true
 	opt.Logf = log.Printf
@@ -161,6 +171,8 @@ func (db *database) seed(ctx context.Context) error {
 		return err
 	}
 	log.Printf("vacuumed in %s", time.Since(began).Round(time.Millisecond))
+	db.load = time.Since(loadBegan)
+	log.Printf("data generated, loaded, indexed and vacuumed in %s", db.load.Round(time.Second))
 	if db.srv != nil {
 		if _, err := db.owner.Exec(ctx, "GRANT SELECT ON ALL TABLES IN SCHEMA public TO "+pgtest.LoginUser); err != nil {
 			return err

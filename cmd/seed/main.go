@@ -41,7 +41,7 @@ func run(args []string) error {
 	var opt demo.Options
 	fs.StringVar(&opt.HelpdeskSchema, "helpdesk-schema", "public", "schema of the helpdesk tables")
 	fs.StringVar(&opt.OrdersSchema, "orders-schema", "public", "schema of the order tables")
-	scale := fs.String("scale", "demo", "demo (2k customers, 6k tickets, 5k orders) or bench (500k, 1M, 2M)")
+	scale := fs.String("scale", "demo", "demo (2k customers, 6k tickets, 5k orders), bench (500k, 1M, 2M, heavy-tailed buyers) or bench10x (5M, 10M, 20M)")
 	fs.IntVar(&opt.Customers, "customers", 0, "number of customers (overrides the scale)")
 	fs.IntVar(&opt.Tickets, "tickets", 0, "number of tickets (overrides the scale)")
 	fs.IntVar(&opt.Orders, "orders", 0, "number of orders (overrides the scale)")
@@ -65,6 +65,7 @@ func run(args []string) error {
 	opt.Customers = cmp.Or(opt.Customers, size.Customers)
 	opt.Tickets = cmp.Or(opt.Tickets, size.Tickets)
 	opt.Orders = cmp.Or(opt.Orders, size.Orders)
+	opt.MaxOrders = size.MaxOrders
 	if opt.End, err = time.Parse(time.RFC3339, *end); err != nil {
 		return fmt.Errorf("-end: %w", err)
 	}

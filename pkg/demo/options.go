@@ -11,23 +11,32 @@ import (
 // Size is how many rows of the three main entities to generate; the other tables follow.
 type Size struct {
 	Customers, Tickets, Orders int
+	// MaxOrders caps one customer's orders; 0 means 300. Buyers' order counts follow a power law
+	// up to it: with a cap in the thousands, most buyers order once and a few resellers order
+	// thousands of times, as in real shops.
+	MaxOrders int
 }
 
-// Scales by name: Demo loads in seconds, Bench is for load and query benchmarks.
+// Scales by name: Demo loads in seconds, Bench is for load and query benchmarks (heavy-tailed
+// buyers: 60% of buyers order once, a few hundred resellers order 1000 to 5000 times), Bench10x
+// is ten times Bench.
 var (
-	Demo  = Size{Customers: 2_000, Tickets: 6_000, Orders: 5_000}
-	Bench = Size{Customers: 500_000, Tickets: 1_000_000, Orders: 2_000_000}
+	Demo     = Size{Customers: 2_000, Tickets: 6_000, Orders: 5_000}
+	Bench    = Size{Customers: 500_000, Tickets: 1_000_000, Orders: 2_000_000, MaxOrders: 5_000}
+	Bench10x = Size{Customers: 5_000_000, Tickets: 10_000_000, Orders: 20_000_000, MaxOrders: 5_000}
 )
 
-// ScaleByName returns the Size of "demo" or "bench".
+// ScaleByName returns the Size of "demo", "bench" or "bench10x".
 func ScaleByName(name string) (Size, error) {
 	switch name {
 	case "demo":
 		return Demo, nil
 	case "bench":
 		return Bench, nil
+	case "bench10x":
+		return Bench10x, nil
 	}
-	return Size{}, fmt.Errorf("unknown scale %q (want demo or bench)", name)
+	return Size{}, fmt.Errorf("unknown scale %q (want demo, bench or bench10x)", name)
 }
 
 // DefaultEnd is the fixed end of the generated period, so that a given seed always yields the
@@ -66,6 +75,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Orders == 0 {
 		o.Orders = Demo.Orders
 	}
+	if o.MaxOrders == 0 {
+		o.MaxOrders = maxOrdersPerCustomer
+	}
 	if o.End.IsZero() {
 		o.End = DefaultEnd
 	}
@@ -81,7 +93,7 @@ func (o Options) withDefaults() (Options, error) {
 	switch {
 	case o.Customers < 10 || o.Tickets < 10 || o.Orders < 10:
 		return o, fmt.Errorf("sizes must be at least 10 (customers %d, tickets %d, orders %d)", o.Customers, o.Tickets, o.Orders)
-	case o.Orders > o.Customers*maxOrdersPerCustomer/3:
+	case o.Orders > o.Customers*o.MaxOrders/3:
 		return o, fmt.Errorf("%d orders are too many for %d customers", o.Orders, o.Customers)
 	case o.Days < 7:
 		return o, fmt.Errorf("days must be at least 7, got %d", o.Days)

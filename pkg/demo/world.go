@@ -18,7 +18,7 @@ const (
 	hour = int64(3600)
 	day  = 24 * hour
 
-	maxOrdersPerCustomer = 300
+	maxOrdersPerCustomer = 300 // default cap of Size.MaxOrders
 	buyerShare           = 0.8 // customers with at least one order; the others are prospects
 )
 
@@ -96,7 +96,7 @@ func (w *world) rng(stream uint64, i int) *rand.Rand {
 // makeCustomers draws customers and the times of their orders.
 func (w *world) makeCustomers(r *rand.Rand) {
 	n := w.opt.Customers
-	counts := orderCounts(r, n, w.opt.Orders)
+	counts := orderCounts(r, n, w.opt.Orders, w.opt.MaxOrders)
 	w.customers = make([]customer, n)
 	w.orders = make([]order, 0, w.opt.Orders)
 	for i := range w.customers {
@@ -155,10 +155,10 @@ func customerTags(r *rand.Rand, orders int32) uint8 {
 }
 
 // orderCounts gives each customer a number of orders summing to total: prospects have none,
-// buyers follow a truncated power law (most buy once, a few hundreds of times).
-func orderCounts(r *rand.Rand, customers, total int) []int32 {
+// buyers follow a power law truncated at maxOrders (most buy once, a few up to maxOrders times).
+func orderCounts(r *rand.Rand, customers, total, maxOrders int) []int32 {
 	buyers := min(int(float64(customers)*buyerShare), total)
-	dist := powerLaw(maxOrdersPerCustomer, float64(total)/float64(buyers))
+	dist := powerLaw(maxOrders, float64(total)/float64(buyers))
 	counts := make([]int32, customers)
 	sum := 0
 	// Stratified draws (one per quantile slice) keep the sum close to the mean even with a
@@ -171,7 +171,7 @@ func orderCounts(r *rand.Rand, customers, total int) []int32 {
 	for sum != total {
 		i := r.IntN(customers)
 		switch {
-		case sum < total && counts[i] > 0 && counts[i] < maxOrdersPerCustomer:
+		case sum < total && counts[i] > 0 && counts[i] < int32(maxOrders):
 			counts[i]++
 			sum++
 		case sum > total && counts[i] > 1:

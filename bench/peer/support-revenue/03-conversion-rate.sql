@@ -1,0 +1,57 @@
+-- Panel: Conversion rate
+-- Metrics: ticket_conversion_rate (docs/METRICS.md)
+-- Attribution as a strong engineer writes it: each ticket probes orders(customer_key, created_at)
+-- for its 72 h window cut at its customer's next ticket (lead()), so each order goes to its latest
+-- ticket without a join of every pair. Both periods in one statement: the previous period is the
+-- same length just before.
+-- Data source settings of the bench, written in the SQL as a user writes them: shop currency USD,
+-- report time zone Europe/Paris, attribution window 72 h (last touch, date basis ticket), excluded
+-- statuses cancelled/refunded/voided, VIP = 500 USD spent or 5 orders or tag vip, SLA targets
+-- critical 1 h, high 4 h, normal 24 h, low 48 h. $1 and $2 stand for $__timeFrom() and $__timeTo().
+WITH params AS (
+  SELECT $1::timestamptz AS t0, $2::timestamptz AS t1,
+         $1::timestamptz - make_interval(secs => extract(epoch FROM $2::timestamptz - $1::timestamptz)) AS p0,
+         make_interval(secs => extract(epoch FROM $2::timestamptz - $1::timestamptz)) AS len,
+         CASE WHEN $2::timestamptz - $1::timestamptz < interval '48 hours' THEN 'hour'
+              WHEN $2::timestamptz - $1::timestamptz < interval '2208 hours' THEN 'day'
+              WHEN $2::timestamptz - $1::timestamptz < interval '17520 hours' THEN 'week'
+              ELSE 'month' END AS unit
+),
+tk AS (  -- tickets from p.p0 to 72 h past the range, each with its customer's next ticket
+  SELECT t.id, t.customer_key, t.created_at,
+         lead(t.created_at) OVER (PARTITION BY t.customer_key ORDER BY t.created_at, t.id COLLATE "C") AS next_at
+  FROM params p, tickets t
+  WHERE t.created_at >= p.p0 AND t.created_at < p.t1 + interval '72 hours'
+),
+credit AS MATERIALIZED (  -- per ticket of the range: credited orders and revenue (computed once: a planner that expects few
+  -- outer rows would otherwise rerun it in a nested loop)
+  SELECT t.id AS ticket_id, c.orders, c.revenue
+  FROM params p, tk t CROSS JOIN LATERAL (
+    SELECT count(*) AS orders, sum(a.amount) AS revenue
+    FROM orders o CROSS JOIN LATERAL (SELECT CASE WHEN o.currency = 'USD' THEN round(o.total * 10000)::int8
+            ELSE (SELECT round(o.total * r.rate * 10000)::int8 FROM exchange_rates r
+                  WHERE r.currency = o.currency AND r.day = (o.created_at AT TIME ZONE 'UTC')::date) END AS amount) a
+    WHERE o.customer_key = t.customer_key
+      AND o.created_at >= t.created_at AND o.created_at < least(t.created_at + interval '72 hours', t.next_at)
+      AND coalesce(o.status, '') NOT IN ('cancelled', 'refunded', 'voided') AND a.amount IS NOT NULL
+  ) c
+  WHERE t.created_at < p.t1 AND t.customer_key IS NOT NULL AND c.orders > 0
+),
+per AS (
+  SELECT t.created_at >= p.t0 AS cur, count(*) AS tickets, count(c.ticket_id) AS converted,
+         coalesce(sum(c.orders), 0) AS orders, coalesce(sum(c.revenue), 0) AS revenue
+  FROM params p, tk t LEFT JOIN credit c ON c.ticket_id = t.id
+  WHERE t.created_at >= p.p0 AND t.created_at < p.t1
+  GROUP BY 1
+),
+x AS (
+  SELECT coalesce(max(tickets) FILTER (WHERE cur), 0) AS tickets, coalesce(max(tickets) FILTER (WHERE NOT cur), 0) AS tickets_p,
+         coalesce(max(converted) FILTER (WHERE cur), 0) AS converted, coalesce(max(converted) FILTER (WHERE NOT cur), 0) AS converted_p,
+         coalesce(max(orders) FILTER (WHERE cur), 0) AS orders, coalesce(max(orders) FILTER (WHERE NOT cur), 0) AS orders_p,
+         coalesce(max(revenue) FILTER (WHERE cur), 0) AS revenue, coalesce(max(revenue) FILTER (WHERE NOT cur), 0) AS revenue_p
+  FROM per
+)
+SELECT CASE WHEN tickets <> 0 THEN converted::float8 / tickets * 100 END AS ticket_conversion_rate,
+       CASE WHEN tickets_p <> 0 THEN converted_p::float8 / tickets_p * 100 END AS ticket_conversion_rate_previous,
+       CASE WHEN (CASE WHEN tickets_p <> 0 THEN converted_p::float8 / tickets_p * 100 END) <> 0 THEN ((CASE WHEN tickets <> 0 THEN converted::float8 / tickets * 100 END) - (CASE WHEN tickets_p <> 0 THEN converted_p::float8 / tickets_p * 100 END)) / (CASE WHEN tickets_p <> 0 THEN converted_p::float8 / tickets_p * 100 END) * 100 END AS ticket_conversion_rate_change_pct
+FROM x
