@@ -98,15 +98,15 @@ test('a bar of "Sales per agent" drills down to exactly that agent\'s converted 
   const sum = column(drill, 'attributed_revenue').reduce((a: number, b: number) => a + b, 0);
   expect(sum).toBeCloseTo(revenue[pick], 2);
 
-  // What the user sees: the table of the dashboard lists that agent's tickets only.
+  // What the user sees: the opened table lists exactly those tickets, in its first column, in the
+  // frame's order (the agent column itself is off to the right of a wide table).
+  const ids: string[] = column(drill, 'id');
   const table = panelByTitle(tab, 'Converted tickets');
-  await expect(table.locator('[role="row"]').nth(1)).toBeVisible();
-  const shown = await table.locator('[role="row"]').count();
-  expect(shown - 1).toBe(Math.min(rows.length, shown - 1));
-  await expect(table.getByRole('gridcell', { name: agent, exact: true }).first()).toBeVisible();
-  for (const other of agents.filter((a) => a !== agent && !a.startsWith('('))) {
-    await expect(table.getByRole('gridcell', { name: other, exact: true })).toHaveCount(0);
-  }
+  const firstCells = table.locator('[role="row"] [role="gridcell"]:first-child');
+  await expect(firstCells.first()).toHaveText(ids[0]);
+  const shown = (await firstCells.allInnerTexts()).map((t) => t.trim());
+  expect(shown.length).toBeGreaterThan(0);
+  expect(shown).toEqual(ids.slice(0, shown.length));
 });
 
 /** The tooltip's text names the agent as a whole word (its first line). */
