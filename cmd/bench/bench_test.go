@@ -15,19 +15,26 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
-// The hand-written SQL the bench measures computes the plugin's numbers: on the demo data, the best
-// and the naive form give, per day and per agent, the plugin's tickets, converted tickets and revenue.
-func TestHandWrittenSQLMatchesThePlugin(t *testing.T) {
-	ctx := context.Background()
+// demoBench is the bench on a database of its own holding the demo data, closed with the test.
+func demoBench(t *testing.T) (*database, *bench) {
+	t.Helper()
 	pdb := pgtest.Start(t).NewDatabase(t)
-	_, err := demo.Load(ctx, pdb.AdminPool, pdb.AdminPool, demo.Options{})
+	_, err := demo.Load(context.Background(), pdb.AdminPool, pdb.AdminPool, demo.Options{})
 	require.NoError(t, err)
 	pdb.GrantRead(t, "public")
 	db := &database{end: demo.DefaultEnd, login: login{host: pdb.Host, port: pdb.Port, database: pdb.Name, user: pdb.User,
 		password: pdb.Password, sslMode: "disable"}}
-	b, err := newBench(ctx, db, "../../dashboards", "../../bench/peer")
+	b, err := newBench(context.Background(), db, "../../dashboards", "../../bench/peer")
 	require.NoError(t, err)
-	defer b.close()
+	t.Cleanup(b.close)
+	return db, b
+}
+
+// The hand-written SQL the bench measures computes the plugin's numbers: on the demo data, the best
+// and the naive form give, per day and per agent, the plugin's tickets, converted tickets and revenue.
+func TestHandWrittenSQLMatchesThePlugin(t *testing.T) {
+	ctx := context.Background()
+	db, b := demoBench(t)
 	for _, days := range []int{30, 365} {
 		from := db.end.AddDate(0, 0, -days)
 		want, err := b.pluginReport(ctx, from, db.end)
@@ -46,15 +53,7 @@ func TestHandWrittenSQLMatchesThePlugin(t *testing.T) {
 // values of the plugin's answer through QueryData.
 func TestPeerSQLMatchesThePlugin(t *testing.T) {
 	ctx := context.Background()
-	pdb := pgtest.Start(t).NewDatabase(t)
-	_, err := demo.Load(ctx, pdb.AdminPool, pdb.AdminPool, demo.Options{})
-	require.NoError(t, err)
-	pdb.GrantRead(t, "public")
-	db := &database{end: demo.DefaultEnd, login: login{host: pdb.Host, port: pdb.Port, database: pdb.Name, user: pdb.User,
-		password: pdb.Password, sslMode: "disable"}}
-	b, err := newBench(ctx, db, "../../dashboards", "../../bench/peer")
-	require.NoError(t, err)
-	defer b.close()
+	db, b := demoBench(t)
 	for _, days := range []int{30, 365} {
 		checks, err := b.checkPeers(ctx, db.end.AddDate(0, 0, -days), db.end)
 		require.NoError(t, err, "%d days", days)
