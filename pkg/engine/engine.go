@@ -209,6 +209,16 @@ func filterableKeys() []string {
 	return keys
 }
 
+// closedValues are the dimensions whose values are a fixed list, checked in filters: the list, the
+// filters key and what an error calls a value.
+var closedValues = map[string]struct {
+	names        []string
+	filter, noun string
+}{
+	"segment":    {segmentNames[:], "filters.segments", "segment"},
+	"handled_by": {handledByNames[:], "filters.handledBy", "value"},
+}
+
 func (e *Engine) options(r Request) (options, error) {
 	q := r.Query
 	o := options{window: e.settings.AttributionWindow, model: e.settings.AttributionModel, anchor: e.settings.AttributionAnchor,
@@ -268,26 +278,17 @@ func (e *Engine) options(r Request) (options, error) {
 		return o, err
 	}
 	for _, c := range o.conditions() {
-		if c.dim == "segment" {
-			for _, v := range c.values {
-				if !slices.Contains(segmentNames[:], v) {
-					where := "filters.segments"
-					if c.text != "" {
-						where = "the ad hoc filter " + c.text
-					}
-					return o, queryErr("unknown segment %q in %s: use %s", v, where, strings.Join(segmentNames[:], ", "))
-				}
-			}
+		v, ok := closedValues[c.dim]
+		if !ok {
+			continue
 		}
-		if c.dim == "handled_by" {
-			for _, v := range c.values {
-				if !slices.Contains(handledByNames[:], v) {
-					where := "filters.handledBy"
-					if c.text != "" {
-						where = "the ad hoc filter " + c.text
-					}
-					return o, queryErr("unknown value %q in %s: use %s", v, where, strings.Join(handledByNames[:], ", "))
+		for _, value := range c.values {
+			if !slices.Contains(v.names, value) {
+				where := v.filter
+				if c.text != "" {
+					where = "the ad hoc filter " + c.text
 				}
+				return o, queryErr("unknown %s %q in %s: use %s", v.noun, value, where, strings.Join(v.names, ", "))
 			}
 		}
 	}

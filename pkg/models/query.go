@@ -315,16 +315,6 @@ func (q *Query) dropUninterpolated() {
 	}
 	// One notice per query, at info level (frames.Info): in a public or embedded dashboard and in
 	// an alert rule this is expected, not a fault.
-	if len(attrDropped) == 0 {
-		if len(dropped) == 1 {
-			q.Notices = append(q.Notices, fmt.Sprintf("Filter %s is a dashboard variable that was not set "+
-				"(public or embedded dashboard, or alert rule): showing %s.", dropped[0], all[0]))
-			return
-		}
-		q.Notices = append(q.Notices, fmt.Sprintf("Filters %s are dashboard variables that were not set "+
-			"(public or embedded dashboard, or alert rule): showing %s.", joinAnd(dropped), joinAnd(all)))
-		return
-	}
 	var subject, consequence []string
 	switch len(dropped) {
 	case 0:
@@ -335,8 +325,10 @@ func (q *Query) dropUninterpolated() {
 		subject = append(subject, "filters "+joinAnd(dropped))
 		consequence = append(consequence, "showing "+joinAnd(all))
 	}
-	subject = append(subject, "attribution "+joinAnd(attrDropped))
-	consequence = append(consequence, "using "+joinAnd(attrUsed))
+	if len(attrDropped) > 0 {
+		subject = append(subject, "attribution "+joinAnd(attrDropped))
+		consequence = append(consequence, "using "+joinAnd(attrUsed))
+	}
 	verb := "are dashboard variables that were"
 	if len(dropped)+len(attrDropped) == 1 {
 		verb = "is a dashboard variable that was"
