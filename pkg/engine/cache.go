@@ -42,6 +42,13 @@ type Cache = readCache
 // NewCache returns a read cache keeping at most max reads for ttl.
 func NewCache(ttl time.Duration, max int) *Cache { return newReadCache(ttl, max) }
 
+// Answer returns the value kept under key within the TTL, or computes it once for all concurrent
+// callers with compute (as reads are shared). A failed computation is not kept. The plugin keeps
+// finished panel answers this way, keyed by the query and its exact range.
+func (c *Cache) Answer(ctx context.Context, key string, compute func(ctx context.Context) (any, error)) (any, error) {
+	return c.get(ctx, key, compute)
+}
+
 // readAlign is the grid read bounds are widened to when a cache is used: a dashboard refreshed a few
 // seconds later asks for a range a few seconds later, and still finds the same reads. Rows are
 // filtered to the exact range in Go, so wider reads change no number.

@@ -26,9 +26,15 @@ var (
 // The read cache of an instance: a dashboard refresh reads each store once, and a refresh within the
 // TTL reads nothing (numbers may then lag the stores by up to the TTL). Alert rules bypass it: they
 // must see a store that went down as an error at once.
+//
+// Finished answers are kept for the same TTL, keyed by the query and its exact range: the same panel
+// asked again for the same range (a dashboard with an absolute range, a second viewer, an embedded
+// panel, a panel re-rendered by the editor) is answered without computing. A relative range such as
+// "now-30d" moves with every request, so its answers are computed again from the cached reads.
 const (
 	readCacheTTL     = time.Minute
 	readCacheEntries = 64
+	answerEntries    = 256
 )
 
 // Datasource is one data source instance: its settings, its two stores and its handlers.
@@ -38,6 +44,7 @@ type Datasource struct {
 	stores      *store.Stores
 	engine      *engine.Engine // reads through the instance's read cache
 	direct      *engine.Engine // reads the stores every time: alert rules
+	answers     *engine.Cache  // finished answers, by query and exact range (not for alert rules)
 	queries     backend.QueryDataHandler
 	resources   backend.CallResourceHandler
 }
@@ -61,6 +68,7 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 	if d.settingsErr == nil {
 		d.direct = engine.New(settings, safeHelpdesk{d.stores.Helpdesk}, safeOrders{d.stores.Orders})
 		d.engine = d.direct.Cached(engine.NewCache(readCacheTTL, readCacheEntries))
+		d.answers = engine.NewCache(readCacheTTL, answerEntries)
 	}
 	d.queries = newQueryHandler(d)
 	d.resources = newResourceHandler(d)

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -121,13 +122,58 @@ func (d *Datasource) runOne(ctx context.Context, h answer, q backend.DataQuery, 
 	if alert {
 		e = d.direct
 	}
-	frames, err := h(ctx, e, q.RefID, engine.Request{Query: parsed, From: q.TimeRange.From, To: q.TimeRange.To})
+	r := engine.Request{Query: parsed, From: q.TimeRange.From, To: q.TimeRange.To}
+	var frames data.Frames
+	if alert || d.answers == nil || parsed.QueryType == models.QueryLiveFeed {
+		frames, err = h(ctx, e, q.RefID, r)
+	} else {
+		frames, err = d.keptAnswer(ctx, h, e, q.RefID, r)
+	}
 	if err != nil {
 		logger.Debug("query failed", "refId", q.RefID, "error", err)
 		tracing.Error(span, err)
 		return errorResponse(err)
 	}
 	return backend.DataResponse{Frames: frames}
+}
+
+// keptAnswer answers r from the instance's answer cache, or computes it once for every concurrent
+// identical query (a dashboard shown twice at once). The answer is kept under a placeholder refId
+// and stamped with the caller's: frames are shared read-only, only their names differ. Alert rules
+// and the live feed never come here: they must see the stores as they are.
+func (d *Datasource) keptAnswer(ctx context.Context, h answer, e *engine.Engine, refID string, r engine.Request) (data.Frames, error) {
+	key, err := answerKey(r)
+	if err != nil {
+		return h(ctx, e, refID, r)
+	}
+	v, err := d.answers.Answer(ctx, key, func(ctx context.Context) (any, error) { return h(ctx, e, keptRefID, r) })
+	if err != nil {
+		return nil, err
+	}
+	kept := v.(data.Frames)
+	out := make(data.Frames, len(kept))
+	for i, f := range kept {
+		c := *f
+		if c.Name == keptRefID {
+			c.Name = refID
+		}
+		c.RefID = refID
+		out[i] = &c
+	}
+	return out, nil
+}
+
+// keptRefID names the frames of a kept answer until they are handed out.
+const keptRefID = "\x00kept"
+
+// answerKey is everything an answer depends on besides the instance: the parsed query, what parsing
+// decided on the user's behalf, and the exact range.
+func answerKey(r engine.Request) (string, error) {
+	b, err := json.Marshal(r.Query)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s|%q|%q|%d|%d", b, r.Query.Notices, r.Query.UnknownFilters, r.From.UnixNano(), r.To.UnixNano()), nil
 }
 
 // errorResponse classifies an error: the user's query and the stores are downstream, the rest ours.
