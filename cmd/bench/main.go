@@ -39,6 +39,7 @@ func main() {
 type config struct {
 	dir, url, out string
 	dashboards    string
+	only          string
 	peers         string
 	runs          int
 	days          []int
@@ -73,6 +74,7 @@ func parseFlags(args []string) (config, error) {
 	fs.BoolVar(&c.checkOnly, "check-only", false, "only check that the peer SQL gives the plugin's numbers, then stop")
 	fs.BoolVar(&c.loadOnly, "load-only", false, "load the store (when not there yet) and stop")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the plugin refreshes to this file")
+	fs.StringVar(&c.only, "only", "", "with -plugin-only: the dashboards to refresh, by name (ecommerce,csat); empty: all five")
 	fs.StringVar(&c.memProfile, "memprofile", "", "write a heap profile, taken at the peak of the last cold refresh, to this file")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -82,6 +84,19 @@ func parseFlags(args []string) (config, error) {
 	}
 	if c.runs < 1 {
 		return c, errors.New("-runs must be at least 1")
+	}
+	if c.only != "" {
+		if !c.pluginOnly {
+			return c, errors.New("-only needs -plugin-only: the report covers every dashboard")
+		}
+		var keep []string
+		for _, name := range strings.Split(c.only, ",") {
+			if !slices.Contains(refreshed, name+".json") {
+				return c, fmt.Errorf("-only: no dashboard %q (one of %s)", name, strings.Join(refreshed, ", "))
+			}
+			keep = append(keep, name+".json")
+		}
+		refreshed = keep
 	}
 	var err error
 	if c.days, err = dayList("-days", *days); err != nil {
