@@ -255,9 +255,9 @@ func (o cachedOrders) ReadCustomerTotals(ctx context.Context, r store.TotalsRead
 	return cached(ctx, o.c, key, func(ctx context.Context) (*store.Totals, error) { return o.OrderReader.ReadCustomerTotals(ctx, r) })
 }
 
-func (o cachedOrders) ReadHistory(ctx context.Context, before time.Time, keys, excluded []string, currency string) (*store.History, error) {
-	key := keyOf("history", before, keys, excluded, currency)
+func (o cachedOrders) ReadHistory(ctx context.Context, before time.Time, keys, excluded []string, currency string, capOrders int) (*store.History, error) {
+	key := keyOf("history", before, keys, excluded, currency, capOrders)
 	return cached(ctx, o.c, key, func(ctx context.Context) (*store.History, error) {
-		return o.OrderReader.ReadHistory(ctx, before, keys, excluded, currency)
+		return o.OrderReader.ReadHistory(ctx, before, keys, excluded, currency, capOrders)
 	})
 }

@@ -424,11 +424,28 @@ func (d *dataset) loadOrders(ctx context.Context, lo, hi time.Time, n needs) err
 		list = append(list, k)
 	}
 	sort.Strings(list)
-	if d.history, err = e.orders.ReadHistory(ctx, lo, list, e.settings.ExcludedStatuses, e.settings.Currency); err != nil {
+	capOrders := historyCap(e.settings.VIPMinOrders)
+	if d.history, err = e.orders.ReadHistory(ctx, lo, list, e.settings.ExcludedStatuses, e.settings.Currency, capOrders); err != nil {
 		return err
 	}
-	d.read("order history before %s of %d customers", lo.UTC().Format(time.RFC3339), len(list))
+	if capOrders > 0 {
+		d.read("order history before %s of %d customers, up to %d orders each", lo.UTC().Format(time.RFC3339), len(list), capOrders)
+	} else {
+		d.read("order history before %s of %d customers", lo.UTC().Format(time.RFC3339), len(list))
+	}
 	return d.readVIPTags(ctx)
+}
+
+// historyCap is how many of a customer's earlier orders segments and first orders need: a customer
+// is new with none, a new buyer with one, returning with two or more, and VIP at vipMinOrders
+// whatever it spent. Counting further changes no segment, and spending matters only below the cap,
+// where every order is counted. Without an order rule (vipMinOrders 0) the spending rule needs every
+// order: no cap (0).
+func historyCap(vipMinOrders int) int {
+	if vipMinOrders <= 0 {
+		return 0
+	}
+	return max(vipMinOrders, 2)
 }
 
 func (d *dataset) readRates(ctx context.Context) (err error) {

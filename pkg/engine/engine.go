@@ -31,7 +31,7 @@ type OrderReader interface {
 	ReadOrders(ctx context.Context, r store.OrderRead) (*store.Orders, error)
 	ScanOrders(ctx context.Context, r store.OrderRead, f func(o store.Order) error) error
 	ReadCustomerTotals(ctx context.Context, r store.TotalsRead) (*store.Totals, error)
-	ReadHistory(ctx context.Context, before time.Time, keys, excluded []string, currency string) (*store.History, error)
+	ReadHistory(ctx context.Context, before time.Time, keys, excluded []string, currency string, capOrders int) (*store.History, error)
 	ReadLines(ctx context.Context, r store.OrderRead, orders *store.Orders) (*store.Lines, error)
 	ReadTaggedCustomers(ctx context.Context, tags []string) (map[string]bool, error)
 	ReadFeed(ctx context.Context, from, to time.Time, limit int) ([]store.FeedEvent, error)

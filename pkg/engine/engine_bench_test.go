@@ -158,7 +158,7 @@ func (o benchOrders) ReadCustomerTotals(_ context.Context, r store.TotalsRead) (
 	n := len(r.Keys)
 	return &store.Totals{Count: make([]int32, n), Spent: make([]int64, n), Tagged: make([]bool, n)}, nil
 }
-func (o benchOrders) ReadHistory(context.Context, time.Time, []string, []string, string) (*store.History, error) {
+func (o benchOrders) ReadHistory(context.Context, time.Time, []string, []string, string, int) (*store.History, error) {
 	return &store.History{Customers: store.NewDict()}, nil
 }
 func (o benchOrders) ReadLines(context.Context, store.OrderRead, *store.Orders) (*store.Lines, error) {

@@ -248,9 +248,9 @@ func (o safeOrders) ReadOrders(ctx context.Context, r store.OrderRead) (_ *store
 	return o.OrderReader.ReadOrders(ctx, r)
 }
 
-func (o safeOrders) ReadHistory(ctx context.Context, before time.Time, keys, excluded []string, currency string) (_ *store.History, err error) {
+func (o safeOrders) ReadHistory(ctx context.Context, before time.Time, keys, excluded []string, currency string, capOrders int) (_ *store.History, err error) {
 	defer recoverRead(ctx, o.Label(), "order history", &err)
-	return o.OrderReader.ReadHistory(ctx, before, keys, excluded, currency)
+	return o.OrderReader.ReadHistory(ctx, before, keys, excluded, currency, capOrders)
 }
 
 func (o safeOrders) ReadLines(ctx context.Context, r store.OrderRead, orders *store.Orders) (_ *store.Lines, err error) {

@@ -127,16 +127,26 @@ func (s *Store) ReadOrders(ctx context.Context, r OrderRead) (*Orders, error) {
 	return o, s.Wrap(rows.Err())
 }
 
+// sqlHistory probes orders(customer_key, created_at) once per customer and stops at $5 eligible
+// orders (NULL: no cap). A reseller with thousands of orders then costs what a customer with five
+// does.
 var sqlHistory = variants(func(rates bool) string {
-	return `SELECT customer_key, count(*)::int4, sum(amount)::int8, min(created_at) FROM (
-  SELECT o.customer_key, o.created_at, ` + amountSQL("o.total", "$4", rates) + ` AS amount
-  FROM {{schema}}.orders o
-  WHERE o.created_at < $1 AND o.customer_key = ANY($2) AND NOT (coalesce(o.status, '') = ANY($3))
-) x WHERE amount IS NOT NULL GROUP BY customer_key`
+	return `SELECT k.key, count(*)::int4, sum(h.amount)::int8
+FROM unnest($2::text[]) AS k(key)
+CROSS JOIN LATERAL (
+  SELECT amount FROM (
+    SELECT ` + amountSQL("o.total", "$4", rates) + ` AS amount FROM {{schema}}.orders o
+    WHERE o.customer_key = k.key AND o.created_at < $1 AND NOT (coalesce(o.status, '') = ANY($3))
+  ) e WHERE amount IS NOT NULL LIMIT $5
+) h
+GROUP BY k.key`
 })
 
-// ReadHistory sums, per customer of keys, the eligible orders created before `before`.
-func (s *Store) ReadHistory(ctx context.Context, before time.Time, keys []string, excluded []string, currency string) (*History, error) {
+// ReadHistory sums, per customer of keys, the eligible orders created before `before`. With
+// capOrders > 0 a customer's orders are counted up to capOrders only, and summed over those: enough
+// for a segment rule of capOrders orders (a customer at the cap is VIP whatever it spent), and much
+// cheaper for customers with hundreds. Customers without such an order are left out.
+func (s *Store) ReadHistory(ctx context.Context, before time.Time, keys []string, excluded []string, currency string, capOrders int) (*History, error) {
 	h := &History{Customers: NewDict()}
 	if len(keys) == 0 {
 		return h, nil
@@ -145,7 +155,12 @@ func (s *Store) ReadHistory(ctx context.Context, before time.Time, keys []string
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.queryRaw(ctx, sqlHistory.pick(rates), before, keys, excluded, currency)
+	var limit *int64
+	if capOrders > 0 {
+		l := int64(capOrders)
+		limit = &l
+	}
+	rows, err := s.queryRaw(ctx, sqlHistory.pick(rates), before, keys, excluded, currency, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +170,6 @@ func (s *Store) ReadHistory(ctx context.Context, before time.Time, keys []string
 		h.Customers.idBytes(v[0])
 		h.Count = append(h.Count, int32(rawInt(v[1], 0)))
 		h.Spent = append(h.Spent, rawInt(v[2], 0))
-		h.First = append(h.First, rawMicros(v[3]))
 	}
 	return h, s.Wrap(rows.Err())
 }

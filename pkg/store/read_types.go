@@ -136,9 +136,8 @@ type History struct {
 	Derived // what the engine derives from this read lives and dies with it
 
 	Customers *Dict
-	Count     []int32 // by Customers id
-	Spent     []int64
-	First     []int64 // micros of the first eligible order
+	Count     []int32 // by Customers id; up to the read's cap
+	Spent     []int64 // over the orders counted
 }
 
 // Lines are order lines of the orders read, as columns.
