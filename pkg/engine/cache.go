@@ -49,9 +49,9 @@ func (c *Cache) Answer(ctx context.Context, key string, compute func(ctx context
 	return c.get(ctx, key, compute)
 }
 
-// readAlign is the grid read bounds are widened to when a cache is used: a dashboard refreshed a few
-// seconds later asks for a range a few seconds later, and still finds the same reads. Rows are
-// filtered to the exact range in Go, so wider reads change no number.
+// readAlign is the finest grid read bounds are widened to when a cache is used (widen): a dashboard
+// refreshed a few seconds or minutes later asks for a range a little later, and still finds the same
+// reads. Rows are filtered to the exact range in Go, so wider reads change no number.
 const readAlign = 5 * time.Minute
 
 // Cached returns the engine reading through c.
@@ -93,17 +93,21 @@ func readID[R any, P interface {
 	return id
 }
 
-// widen aligns read bounds outward to the engine's grid.
+// readCells is how many cells of the read grid a range spans at most: the grid grows with the range,
+// one hour at 30 days and about twelve at 365, so that the cell read beyond the range costs a small
+// share of it (1/720) whatever its length.
+const readCells = 720
+
+// widen aligns read bounds outward to the engine's grid: the start down to a cell, the end up to the
+// end of the cell after the one it falls in. A range moved forward by less than a cell (a dashboard
+// auto-refreshed a minute later) then asks for the very same reads, which the cache still holds
+// within its TTL.
 func (e *Engine) widen(from, to time.Time) (time.Time, time.Time) {
 	if e.align <= 0 {
 		return from, to
 	}
-	f := from.Truncate(e.align)
-	t := to.Truncate(e.align)
-	if t.Before(to) {
-		t = t.Add(e.align)
-	}
-	return f, t
+	g := max(e.align, (to.Sub(from) / readCells).Truncate(time.Minute))
+	return from.Truncate(g), to.Truncate(g).Add(g)
 }
 
 func newReadCache(ttl time.Duration, max int) *readCache {

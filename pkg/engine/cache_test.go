@@ -93,17 +93,35 @@ func TestReadCacheCancelledLeaderDoesNotFailOthers(t *testing.T) {
 	assert.Equal(t, "mine", <-done)
 }
 
-// Read bounds widen to the grid with a cache, so refreshes seconds apart share reads.
+// Read bounds widen to a grid that grows with the range (one hour at 30 days), ending a cell after the
+// range's end: refreshes seconds or minutes apart share reads, even from a range ending on the grid.
 func TestWidenAlignsReadBounds(t *testing.T) {
 	e := (&Engine{}).Cached(NewCache(time.Minute, 4))
 	from := time.Date(2026, 3, 1, 10, 2, 30, 0, time.UTC)
 	to := time.Date(2026, 3, 31, 10, 2, 30, 0, time.UTC)
 	f, tt := e.widen(from, to)
 	assert.Equal(t, time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC), f)
-	assert.Equal(t, time.Date(2026, 3, 31, 10, 5, 0, 0, time.UTC), tt)
-	f2, t2 := e.widen(from.Add(40*time.Second), to.Add(40*time.Second))
-	assert.Equal(t, f, f2)
+	assert.Equal(t, time.Date(2026, 3, 31, 11, 0, 0, 0, time.UTC), tt)
+	f2, t2 := e.widen(from.Add(40*time.Minute), to.Add(40*time.Minute))
+	assert.Equal(t, f, f2, "a range moved 40 minutes within the same hour: the same reads")
 	assert.Equal(t, tt, t2)
+
+	// A range ending on the grid (midnight) still has a cell of slack: a minute later, the same reads.
+	midnight := time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC)
+	f, tt = e.widen(midnight.AddDate(0, 0, -30), midnight)
+	f2, t2 = e.widen(midnight.AddDate(0, 0, -30).Add(time.Minute), midnight.Add(time.Minute))
+	assert.Equal(t, [2]time.Time{midnight.AddDate(0, 0, -30), midnight.Add(time.Hour)}, [2]time.Time{f, tt})
+	assert.Equal(t, [2]time.Time{f, tt}, [2]time.Time{f2, t2})
+
+	// Short ranges keep the 5-minute grid; a year gets 12 h 10 min cells (365 days / 720).
+	f, tt = e.widen(from, from.Add(6*time.Hour))
+	assert.Equal(t, [2]time.Time{time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC), time.Date(2026, 3, 1, 16, 5, 0, 0, time.UTC)}, [2]time.Time{f, tt})
+	_, tt = e.widen(midnight.AddDate(0, 0, -365), midnight)
+	assert.Equal(t, 12*time.Hour+10*time.Minute, tt.Sub(midnight.Truncate(12*time.Hour+10*time.Minute)))
+
+	// Without a cache reads are exact.
+	f, tt = (&Engine{}).widen(from, to)
+	assert.Equal(t, [2]time.Time{from, to}, [2]time.Time{f, tt})
 }
 
 // What is derived from a read is kept on that read: another read with the same key computes its own,
