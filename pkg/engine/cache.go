@@ -103,11 +103,19 @@ const readCells = 720
 // auto-refreshed a minute later) then asks for the very same reads, which the cache still holds
 // within its TTL.
 func (e *Engine) widen(from, to time.Time) (time.Time, time.Time) {
-	if e.align <= 0 {
+	g := e.grid(from, to)
+	if g <= 0 {
 		return from, to
 	}
-	g := max(e.align, (to.Sub(from) / readCells).Truncate(time.Minute))
 	return from.Truncate(g), to.Truncate(g).Add(g)
+}
+
+// grid is the cell of the read grid for the range [from, to), 0 without a cache (exact reads).
+func (e *Engine) grid(from, to time.Time) time.Duration {
+	if e.align <= 0 {
+		return 0
+	}
+	return max(e.align, (to.Sub(from) / readCells).Truncate(time.Minute))
 }
 
 func newReadCache(ttl time.Duration, max int) *readCache {

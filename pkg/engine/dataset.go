@@ -93,6 +93,7 @@ type dataset struct {
 func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n needs) (*dataset, error) {
 	d := &dataset{e: e, opts: o, from: from.UnixMicro(), to: to.UnixMicro(), now: e.now().UnixMicro()}
 	// From here on from and to are the read bounds; rows are kept to [d.from, d.to) in Go.
+	cell := e.grid(from, to)
 	from, to = e.widen(from, to)
 	w := time.Duration(0)
 	if n.pairs {
@@ -127,7 +128,7 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 	// Orders read at once, beside the helpdesk, unless ticket segments need the tickets' instants first.
 	early := n.orders && !n.ticketSegments
 	var g group
-	tr := e.ticketRead(from, to, w, n)
+	tr := e.ticketRead(from, to, w, cell, n)
 	if closedAnchor { // supersets of the ranges ticketRead gives: created from lo, closed in range
 		tr.CreatedTo = hi
 		tr.ClosedFrom, tr.ClosedTo, tr.Open = lo, horizon, true
@@ -196,8 +197,11 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 }
 
 // ticketRead is the ticket read of a computation: those it needs, or with a cache the superset every
-// computation of the range may need (window-widened creations, closings, surveys).
-func (e *Engine) ticketRead(from, to time.Time, w time.Duration, n needs) store.TicketRead {
+// computation of the range may need (window-widened creations, closings, surveys). With a read grid
+// g, a queue's tickets are those open at the start of the grid cell of its instant: with the tickets
+// created from there on, which the read has too, a superset of those open at any instant of the
+// cell, which Go keeps to the exact instant.
+func (e *Engine) ticketRead(from, to time.Time, w, g time.Duration, n needs) store.TicketRead {
 	tr := store.TicketRead{CreatedFrom: from, CreatedTo: from, ClosedFrom: from, ClosedTo: from}
 	if n.created || e.cache != nil {
 		tr.CreatedFrom, tr.CreatedTo = from.Add(-w), to.Add(w)
@@ -210,6 +214,9 @@ func (e *Engine) ticketRead(from, to time.Time, w time.Duration, n needs) store.
 	}
 	if !n.openAt.IsZero() {
 		at := n.openAt
+		if g > 0 {
+			at = at.Truncate(g)
+		}
 		tr.OpenAt = &at
 	}
 	return tr
