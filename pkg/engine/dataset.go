@@ -413,24 +413,17 @@ func (d *dataset) loadOrders(ctx context.Context, lo, hi time.Time, n needs) err
 	if !n.ticketSegments && !n.orderHistory {
 		return nil
 	}
-	keys := map[string]struct{}{}
+	// The customers whose history is read: a sorted list, built once per read for every query sharing it.
+	var tickets *store.Tickets
 	if n.ticketSegments {
-		for _, c := range d.tickets.Customer {
-			if c >= 0 {
-				keys[d.tickets.Customers.Values[c]] = struct{}{}
-			}
-		}
+		tickets = d.tickets
 	}
-	if n.orderHistory {
-		for _, k := range o.Customers.Values {
-			keys[k] = struct{}{}
-		}
+	list, err := derive(ctx, o, keyOf("history keys", readID(tickets), n.orderHistory), func(context.Context) ([]string, error) {
+		return historyKeys(tickets, o, n.orderHistory), nil
+	})
+	if err != nil {
+		return err
 	}
-	list := make([]string, 0, len(keys))
-	for k := range keys {
-		list = append(list, k)
-	}
-	sort.Strings(list)
 	capOrders := historyCap(e.settings.VIPMinOrders)
 	if d.history, err = e.orders.ReadHistory(ctx, lo, list, e.settings.ExcludedStatuses, e.settings.Currency, capOrders); err != nil {
 		return err
@@ -441,6 +434,29 @@ func (d *dataset) loadOrders(ctx context.Context, lo, hi time.Time, n needs) err
 		d.read("order history before %s of %d customers", lo.UTC().Format(time.RFC3339), len(list))
 	}
 	return d.readVIPTags(ctx)
+}
+
+// historyKeys are the customers of tickets (nil: none) and, with orders, of o: sorted, each once.
+func historyKeys(tickets *store.Tickets, o *store.Orders, orders bool) []string {
+	keys := map[string]struct{}{}
+	if tickets != nil {
+		for _, c := range tickets.Customer {
+			if c >= 0 {
+				keys[tickets.Customers.Values[c]] = struct{}{}
+			}
+		}
+	}
+	if orders {
+		for _, k := range o.Customers.Values {
+			keys[k] = struct{}{}
+		}
+	}
+	list := make([]string, 0, len(keys))
+	for k := range keys {
+		list = append(list, k)
+	}
+	sort.Strings(list)
+	return list
 }
 
 // historyCap is how many of a customer's earlier orders segments and first orders need: a customer
