@@ -29,6 +29,7 @@ type HelpdeskReader interface {
 // OrderReader is what the engine reads from the order store.
 type OrderReader interface {
 	ReadOrders(ctx context.Context, r store.OrderRead) (*store.Orders, error)
+	ReadOrderSlots(ctx context.Context, r store.OrderSlotRead) (*store.OrderSlots, error)
 	ScanOrders(ctx context.Context, r store.OrderRead, f func(o store.Order) error) error
 	ReadCustomerTotals(ctx context.Context, r store.TotalsRead) (*store.Totals, error)
 	ReadHistory(ctx context.Context, before time.Time, keys, excluded []string, currency string) (*store.History, error)
@@ -50,6 +51,8 @@ type Engine struct {
 	cache    *readCache    // shares reads and what is derived from them, nil without
 
 	clock *businessClock // the businessHours setting, nil without
+
+	rowsOnly bool // compute every metric from the rows in Go, never from order slots (for tests)
 }
 
 // New returns an engine over the two stores with the instance's settings.
