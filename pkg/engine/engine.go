@@ -30,6 +30,7 @@ type HelpdeskReader interface {
 type OrderReader interface {
 	ReadOrders(ctx context.Context, r store.OrderRead) (*store.Orders, error)
 	ReadOrderSlots(ctx context.Context, r store.OrderSlotRead) (*store.OrderSlots, error)
+	ReadProductSums(ctx context.Context, r store.ProductRead) (*store.ProductSums, error)
 	ScanOrders(ctx context.Context, r store.OrderRead, f func(o store.Order) error) error
 	ReadCustomerTotals(ctx context.Context, r store.TotalsRead) (*store.Totals, error)
 	ReadHistory(ctx context.Context, before time.Time, keys, excluded []string, currency string) (*store.History, error)

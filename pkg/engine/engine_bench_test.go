@@ -142,6 +142,9 @@ func (o benchOrders) ReadOrders(context.Context, store.OrderRead) (*store.Orders
 func (o benchOrders) ReadOrderSlots(context.Context, store.OrderSlotRead) (*store.OrderSlots, error) {
 	return nil, errors.New("the in-memory benchmark store does not sum orders: its queries read the orders")
 }
+func (o benchOrders) ReadProductSums(context.Context, store.ProductRead) (*store.ProductSums, error) {
+	return nil, errors.New("the in-memory benchmark store does not sum lines: its queries read the orders")
+}
 func (o benchOrders) ScanOrders(_ context.Context, _ store.OrderRead, f func(store.Order) error) error {
 	x := o.d.orders
 	currencies := [][]byte{[]byte("USD"), []byte("EUR")}

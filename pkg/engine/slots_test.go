@@ -141,6 +141,41 @@ func slotCheck(t *testing.T, slots, rows *engine.Engine, q string, r slotRange, 
 	require.Equal(t, w, g, name)
 }
 
+// productQuery draws a top_products query the product sums answer.
+func productQuery(rng *rand.Rand, names []string) string {
+	q := map[string]any{"queryType": "top_products", "sortBy": []string{"revenue", "quantity"}[rng.IntN(2)],
+		"limit": []int{1, 5, 10, 1000}[rng.IntN(4)], "filters": slotFilters[rng.IntN(len(slotFilters))]}
+	products := [][]map[string]any{{}, {{"key": "product", "operator": "!=|", "values": []string{names[0], "nowhere"}}},
+		{{"key": "products", "operator": "=|", "values": []string{names[1], names[2]}}}}
+	adhoc := append(slotAdhoc[rng.IntN(len(slotAdhoc))], products[rng.IntN(len(products))]...)
+	if len(adhoc) > 0 {
+		q["adhocFilters"] = adhoc
+	}
+	js, _ := json.Marshal(q)
+	return string(js)
+}
+
+// productCheck runs a top_products query over r on both engines and requires identical tables.
+func productCheck(t *testing.T, sums, rows *engine.Engine, q string, r slotRange, via string) {
+	t.Helper()
+	req := engine.Request{Query: parse(t, q), From: r.from, To: r.to}
+	name := fmt.Sprintf("%s over [%s, %s)", q, rfc(r.from), rfc(r.to))
+	got, err := sums.TopProducts(ctx, req)
+	require.NoError(t, err, name)
+	want, err := rows.TopProducts(ctx, req)
+	require.NoError(t, err, name)
+	require.NotContains(t, want.Executed, "summed by PostgreSQL per product", name)
+	switch via {
+	case viaSlots:
+		require.Contains(t, got.Executed, "summed by PostgreSQL per product", name)
+	case viaRows:
+		require.NotContains(t, got.Executed, "summed by PostgreSQL per product", name)
+	}
+	g, w := *got, *want
+	g.Executed, w.Executed = "", ""
+	require.Equal(t, w, g, name)
+}
+
 func slotInstants(times []time.Time) []string {
 	out := make([]string, len(times))
 	for i, t := range times {
@@ -217,6 +252,25 @@ func TestOrderSlotsMatchTheRows(t *testing.T) {
 			// Without a time grouping, any zone sums slots.
 			slotCheck(t, cachedSlots, cachedRows, `{"metrics": ["revenue"], "compare": "previous_year", "timezone": "Africa/Monrovia"}`,
 				newYear, viaSlots)
+			// Top products: the lines summed per product by PostgreSQL against the lines read; filtered
+			// on three of the best sellers.
+			var names []string
+			rows, err := db.AdminPool.Query(ctx, `SELECT product_name FROM order_lines GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 3`)
+			require.NoError(t, err)
+			for rows.Next() {
+				var name string
+				require.NoError(t, rows.Scan(&name))
+				names = append(names, name)
+			}
+			require.NoError(t, rows.Err())
+			require.Len(t, names, 3)
+			for _, r := range slotRanges() {
+				for range 4 {
+					productCheck(t, cachedSlots, cachedRows, productQuery(rng, names), r, viaSlots)
+				}
+			}
+			productCheck(t, cachedSlots, cachedRows, `{"queryType": "top_products", "filters": {"segments": ["vip"]}}`, slotRanges()[0], viaRows)
+			productCheck(t, direct, directRows, `{"queryType": "top_products", "limit": 100}`, slotRanges()[1], viaSlots)
 		})
 	}
 }
@@ -325,4 +379,49 @@ func TestOrderSlotsByHand(t *testing.T) {
 	res = h.metrics(`{"metrics": ["orders"], "groupBy": ["currency"]}`, from, to)
 	require.Equal(t, [][]string{{"EUR"}, {"USD"}}, hGroupLabels(res))
 	require.True(t, strings.HasPrefix(res.Notices[0], "1 order in a currency"))
+}
+
+// TestProductSumsByHand: top products from the lines summed by PostgreSQL, on ordersFixture (March
+// 2026). The eligible lines in range: O11 A x2 80.00, B x1 20.00; O21 A x3 60.00; O22 C x1 40.00; O31
+// B x1 25.50; O61 (outlet) C x5 30.00; O71 D x1 600.00. O41's line (EUR, no rate) is left out with its
+// order, which the notice tells of.
+func TestProductSumsByHand(t *testing.T) {
+	h := newHand(t, nil)
+	ordersFixture(h)
+	const summed = "summed by PostgreSQL per product"
+	tab, err := h.engine(h.now).TopProducts(ctx, h.request(`{"queryType": "top_products", "filters": {"projects": ["outlet"]}}`, mar1, apr1))
+	require.NoError(t, err)
+	require.Contains(t, tab.Executed, summed+" and project")
+	require.Equal(t, []string{"C"}, h.column(tab, "product_id"))
+	require.Equal(t, []string{"Gamma Pot"}, h.column(tab, "product"))
+	require.Equal(t, []float64{30}, h.column(tab, "revenue"))
+	require.Equal(t, []int64{5}, h.column(tab, "quantity"))
+	require.Equal(t, []float64{100}, h.column(tab, "revenue_share"))
+	require.Len(t, tab.Notices, 1)
+	require.Contains(t, tab.Notices[0], "EUR (1)")
+
+	// Without Alpha Mug (A), by quantity: C 40 + 30 = 70.00 (6), B 20 + 25.50 = 45.50 (2), D 600.00 (1);
+	// totals 715.50 and 9.
+	tab, err = h.engine(h.now).TopProducts(ctx, h.request(`{"queryType": "top_products", "sortBy": "quantity",
+		"adhocFilters": [{"key": "product", "operator": "!=", "value": "Alpha Mug"}]}`, mar1, apr1))
+	require.NoError(t, err)
+	require.Contains(t, tab.Executed, summed)
+	require.Equal(t, []string{"C", "B", "D"}, h.column(tab, "product_id"))
+	require.Equal(t, []float64{70, 45.50, 600}, h.column(tab, "revenue"))
+	require.Equal(t, []int64{6, 2, 1}, h.column(tab, "quantity"))
+	for i, want := range []float64{6.0 / 9 * 100, 2.0 / 9 * 100, 1.0 / 9 * 100} {
+		require.InDelta(t, want, h.column(tab, "quantity_share").([]float64)[i], 1e-9)
+	}
+
+	// Only EUR orders: the one EUR line has no rate, so no product.
+	tab, err = h.engine(h.now).TopProducts(ctx, h.request(`{"queryType": "top_products", "filters": {"currencies": ["EUR"]}}`, mar1, apr1))
+	require.NoError(t, err)
+	require.Contains(t, tab.Executed, summed+" and currency")
+	require.Empty(t, h.column(tab, "product_id"))
+
+	// customer_type needs each customer's history: the lines are read.
+	tab, err = h.engine(h.now).TopProducts(ctx, h.request(`{"queryType": "top_products", "filters": {"customer_types": ["new"]}}`, mar1, apr1))
+	require.NoError(t, err)
+	require.NotContains(t, tab.Executed, summed)
+	require.Contains(t, tab.Executed, "order_lines of those orders")
 }

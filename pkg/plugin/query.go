@@ -253,6 +253,11 @@ func (o safeOrders) ReadOrderSlots(ctx context.Context, r store.OrderSlotRead) (
 	return o.OrderReader.ReadOrderSlots(ctx, r)
 }
 
+func (o safeOrders) ReadProductSums(ctx context.Context, r store.ProductRead) (_ *store.ProductSums, err error) {
+	defer recoverRead(ctx, o.Label(), "product sums", &err)
+	return o.OrderReader.ReadProductSums(ctx, r)
+}
+
 func (o safeOrders) ReadHistory(ctx context.Context, before time.Time, keys, excluded []string, currency string) (_ *store.History, err error) {
 	defer recoverRead(ctx, o.Label(), "order history", &err)
 	return o.OrderReader.ReadHistory(ctx, before, keys, excluded, currency)

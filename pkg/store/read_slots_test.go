@@ -98,6 +98,25 @@ func TestReadOrderSlots(t *testing.T) {
 
 	_, err = s.ReadOrderSlots(ctx, OrderSlotRead{From: r.From, To: r.To, Phase: SlotWidth})
 	require.Error(t, err)
+
+	// Lines: o1 P1 x2 1.00; o5 (NaN total) P1 x3 5.00 and o4 (GBP) P2 x1 9.00 left out with their
+	// orders; o2 P2 x1 0.50 EUR = 1.00; o6 (cancelled) P3 x1 7.00 not eligible.
+	db.Exec(t, `INSERT INTO shop.order_lines (order_id, product_id, product_name, quantity, line_total) VALUES
+('o1', 'P1', 'One', 2, 1.00), ('o5', 'P1', 'One', 3, 5.00), ('o4', 'P2', 'Two', 1, 9.00), ('o2', 'P2', 'Two', 1, 0.50),
+('o6', 'P3', 'Three', 1, 7.00)`)
+	p, err := s.ReadProductSums(ctx, ProductRead{From: r.From, To: r.To, Excluded: r.Excluded, Currency: "USD", ByProject: true})
+	require.NoError(t, err)
+	type sum struct {
+		product, name, project string
+		qty, amount            int64
+	}
+	sums := map[sum]bool{}
+	for i := range p.Len() {
+		sums[sum{p.Products.Values[p.Product[i]], p.Names.Values[p.Name[i]], p.Projects.Values[p.Project[i]], p.Quantity[i], p.Amount[i]}] = true
+	}
+	// P1 of p1: o1 only; P2 of p2: o2; P2 of p1 and P1 of p2 hold only lines left out: zero.
+	require.Equal(t, map[sum]bool{{"P1", "One", "p1", 2, 10000}: true, {"P1", "One", "p2", 0, 0}: true,
+		{"P2", "Two", "p2", 1, 10000}: true, {"P2", "Two", "p1", 0, 0}: true}, sums)
 }
 
 func mustDuration(t *testing.T, s string) time.Duration {
