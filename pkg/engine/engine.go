@@ -1,5 +1,7 @@
 // Package engine turns a parsed query into numbers: it decides which rows to read, reads them through
-// the stores, and computes every metric of the catalog in Go, exactly.
+// the stores, and computes every metric of the catalog in Go, exactly. Pure order aggregates and top
+// products, which need no customer history, are summed by PostgreSQL instead (slots.go), to the same
+// numbers.
 package engine
 
 import (

@@ -64,7 +64,9 @@ func (e *Engine) aggregateSlots(ctx context.Context, metrics []*Metric, dims []s
 	}
 	d := &dataset{e: e, opts: o, from: from.UnixMicro(), to: to.UnixMicro(), now: e.now().UnixMicro()}
 	ag := newAggregation(d, metrics, dims, byTime, from, to, o, align)
-	if byTime && align == nil {
+	if byTime {
+		// The buckets are the current range's, also for a compared range, whose slots the phase puts
+		// on the grid: a boundary off the grid would cut a slot.
 		for _, s := range ag.buckets.start {
 			if (s%width+width)%width != 0 {
 				return nil, nil // a zone off the quarter-hour grid: do not read what cannot be used
