@@ -262,6 +262,19 @@ func (o cachedOrders) ReadOrders(ctx context.Context, r store.OrderRead) (*store
 	return cached(ctx, o.c, key, func(ctx context.Context) (*store.Orders, error) { return o.OrderReader.ReadOrders(ctx, r) })
 }
 
+// ReadOrderSlots is shared by the queries of a refresh that ask for the same range and columns:
+// revenue, orders and average order value panels, with or without time.
+func (o cachedOrders) ReadOrderSlots(ctx context.Context, r store.OrderSlotRead) (*store.OrderSlots, error) {
+	key := keyOf("order slots", r.From, r.To, r.Excluded, r.Currency, r.Phase, r.ByProject, r.ByCurrency)
+	return cached(ctx, o.c, key, func(ctx context.Context) (*store.OrderSlots, error) { return o.OrderReader.ReadOrderSlots(ctx, r) })
+}
+
+// ReadProductSums is shared by the top products panels of a refresh (by revenue, by quantity).
+func (o cachedOrders) ReadProductSums(ctx context.Context, r store.ProductRead) (*store.ProductSums, error) {
+	key := keyOf("product sums", r.From, r.To, r.Excluded, r.Currency, r.ByProject, r.ByCurrency)
+	return cached(ctx, o.c, key, func(ctx context.Context) (*store.ProductSums, error) { return o.OrderReader.ReadProductSums(ctx, r) })
+}
+
 func (o cachedOrders) ReadCustomerTotals(ctx context.Context, r store.TotalsRead) (*store.Totals, error) {
 	key := keyOf("totals", r.Keys, r.Before, r.Excluded, r.Currency, r.Tags, r.CapOrders)
 	return cached(ctx, o.c, key, func(ctx context.Context) (*store.Totals, error) { return o.OrderReader.ReadCustomerTotals(ctx, r) })

@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"sort"
+
+	"github.com/supportops/grafana-support-analytics/pkg/store"
 )
 
 // Units, as Grafana names them. unitMoney becomes the shop currency's unit (currencyUSD, ...).
@@ -97,6 +99,9 @@ type part struct {
 	basis    basis
 	add      func(d *dataset, i int, a *acc)
 	messages bool // reads the tickets' message summary (first reply, who wrote)
+	// slot, when set, adds row i of the orders summed per slot (slots.go) as add adds each of its
+	// orders: the part is a pure order aggregate, which PostgreSQL can sum.
+	slot func(s *store.OrderSlots, i int, a *acc)
 }
 
 // Metric is one row of the catalog. Adding a metric means adding a row here.
@@ -200,6 +205,12 @@ func orderPart(add func(d *dataset, i int, a *acc)) part {
 	return part{facts: factOrder, basis: basisOrdered, add: add}
 }
 
+// slotPart is an order part that can also add the orders of a slot at once.
+func slotPart(p part, slot func(s *store.OrderSlots, i int, a *acc)) part {
+	p.slot = slot
+	return p
+}
+
 var (
 	closedTickets  = ticketsPart(basisClosed, anyTicket)
 	createdTickets = ticketsPart(basisCreated, anyTicket)
@@ -215,9 +226,11 @@ var (
 	responses      = surveyPart(basisResponded, func(d *dataset, i int, a *acc) { one(a) })
 	positive       = surveyPart(basisResponded, func(d *dataset, i int, a *acc) { addIf(d.surveys.Score[i] >= 4, a) })
 	scoreSum       = surveyPart(basisResponded, func(d *dataset, i int, a *acc) { a.sum += int64(d.surveys.Score[i]) })
-	orderCount     = orderPart(func(d *dataset, i int, a *acc) { one(a) })
-	orderRevenue   = orderPart(func(d *dataset, i int, a *acc) { a.sum += d.orders.Amount[i] })
-	newRevenue     = orderPart(func(d *dataset, i int, a *acc) {
+	orderCount     = slotPart(orderPart(func(d *dataset, i int, a *acc) { one(a) }),
+		func(s *store.OrderSlots, i int, a *acc) { a.n += s.Orders[i] })
+	orderRevenue = slotPart(orderPart(func(d *dataset, i int, a *acc) { a.sum += d.orders.Amount[i] }),
+		func(s *store.OrderSlots, i int, a *acc) { a.sum += s.Amount[i] })
+	newRevenue = orderPart(func(d *dataset, i int, a *acc) {
 		if d.orderIsNew(i) {
 			a.sum += d.orders.Amount[i]
 		}

@@ -73,7 +73,8 @@ type dataset struct {
 	surveys   *store.Surveys
 	surveyTkt []int32
 	displays  *store.Displays
-	orders    *store.Orders // nil unless needs.orders
+	orders    *store.Orders     // nil unless needs.orders
+	slots     *store.OrderSlots // instead of orders, for pure order aggregates (slots.go)
 	lines     *store.Lines
 	history   *store.History
 	vipTagged *tagged // nil without VIP tags
@@ -525,6 +526,7 @@ func (d *dataset) ticketInstant(i int) int64 {
 type unconverted struct {
 	at         []int64
 	currency   []int32
+	count      []int64 // with slots: how many orders at[i] stands for; nil: one each
 	currencies *store.Dict
 }
 
@@ -533,17 +535,27 @@ func (u *unconverted) add(at int64, currency int32) {
 	u.currency = append(u.currency, currency)
 }
 
+// addN records n orders at once (each row counts one unless addN is used throughout).
+func (u *unconverted) addN(at int64, currency int32, n int64) {
+	u.add(at, currency)
+	u.count = append(u.count, n)
+}
+
 // excludedNotice says which orders of the range were left out for their currency.
 func (d *dataset) excludedNotice() string {
 	if d.unconv == nil {
 		return ""
 	}
-	excluded := map[string]int{}
-	total := 0
+	excluded := map[string]int64{}
+	total := int64(0)
 	for i, at := range d.unconv.at {
 		if at >= d.from && at < d.to {
-			excluded[d.nameOr(d.unconv.currencies, d.unconv.currency[i])]++
-			total++
+			n := int64(1)
+			if d.unconv.count != nil {
+				n = d.unconv.count[i]
+			}
+			excluded[d.nameOr(d.unconv.currencies, d.unconv.currency[i])] += n
+			total += n
 		}
 	}
 	if total == 0 {

@@ -1,5 +1,7 @@
 // Package engine turns a parsed query into numbers: it decides which rows to read, reads them through
-// the stores, and computes every metric of the catalog in Go, exactly.
+// the stores, and computes every metric of the catalog in Go, exactly. Pure order aggregates and top
+// products, which need no customer history, are summed by PostgreSQL instead (slots.go), to the same
+// numbers.
 package engine
 
 import (
@@ -29,6 +31,8 @@ type HelpdeskReader interface {
 // OrderReader is what the engine reads from the order store.
 type OrderReader interface {
 	ReadOrders(ctx context.Context, r store.OrderRead) (*store.Orders, error)
+	ReadOrderSlots(ctx context.Context, r store.OrderSlotRead) (*store.OrderSlots, error)
+	ReadProductSums(ctx context.Context, r store.ProductRead) (*store.ProductSums, error)
 	ScanOrders(ctx context.Context, r store.OrderRead, f func(o store.Order) error) error
 	ReadCustomerTotals(ctx context.Context, r store.TotalsRead) (*store.Totals, error)
 	ReadHistory(ctx context.Context, before time.Time, keys, excluded []string, currency string, capOrders int) (*store.History, error)
@@ -50,6 +54,8 @@ type Engine struct {
 	cache    *readCache    // shares reads and what is derived from them, nil without
 
 	clock *businessClock // the businessHours setting, nil without
+
+	rowsOnly bool // compute every metric from the rows in Go, never from order slots (for tests)
 }
 
 // New returns an engine over the two stores with the instance's settings.

@@ -8,6 +8,7 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -137,6 +138,12 @@ type benchOrders struct{ d *benchData }
 func (o benchOrders) ReadOrders(context.Context, store.OrderRead) (*store.Orders, error) {
 	x := *o.d.orders
 	return &x, nil
+}
+func (o benchOrders) ReadOrderSlots(context.Context, store.OrderSlotRead) (*store.OrderSlots, error) {
+	return nil, errors.New("the in-memory benchmark store does not sum orders: its queries read the orders")
+}
+func (o benchOrders) ReadProductSums(context.Context, store.ProductRead) (*store.ProductSums, error) {
+	return nil, errors.New("the in-memory benchmark store does not sum lines: its queries read the orders")
 }
 func (o benchOrders) ScanOrders(_ context.Context, _ store.OrderRead, f func(store.Order) error) error {
 	x := o.d.orders

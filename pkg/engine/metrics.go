@@ -188,10 +188,29 @@ func needsOf(metrics []*Metric, dims []string, o options, csatCredit string) nee
 
 func (e *Engine) aggregate(ctx context.Context, metrics []*Metric, dims []string, byTime bool, from, to time.Time, o options,
 	align *alignment) (*aggregation, error) {
+	if cols, ok := e.slotColumns(metrics, dims, o); ok {
+		// Pure order aggregates: summed in PostgreSQL (slots.go), unless a slot straddles a bucket.
+		ag, err := e.aggregateSlots(ctx, metrics, dims, byTime, from, to, o, align, cols)
+		if err != nil || ag != nil {
+			return ag, err
+		}
+	}
 	d, err := e.load(ctx, from, to, o, needsOf(metrics, dims, o, e.settings.CSATCredit))
 	if err != nil {
 		return nil, err
 	}
+	ag := newAggregation(d, metrics, dims, byTime, from, to, o, align)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ag.run()
+	return ag, nil
+}
+
+// newAggregation prepares the accumulation of metrics over d: dimension interners, filters as
+// output ids, buckets.
+func newAggregation(d *dataset, metrics []*Metric, dims []string, byTime bool, from, to time.Time, o options,
+	align *alignment) *aggregation {
 	ag := &aggregation{d: d, metrics: metrics, dims: dims, byTime: byTime, interns: map[string]*interner{},
 		allowed: map[string]map[int32]bool{}, nb: 1}
 	for _, dim := range dims {
@@ -227,18 +246,14 @@ func (e *Engine) aggregate(ctx context.Context, metrics []*Metric, dims []string
 		if align != nil {
 			bf, bt, ag.shift = align.from, align.to, align.shift
 		}
-		ag.buckets = newBuckets(bf, bt, o.interval, o.loc, e.settings.WeekStart)
+		ag.buckets = newBuckets(bf, bt, o.interval, o.loc, d.e.settings.WeekStart)
 		ag.nb = ag.buckets.len()
 	}
 	for _, m := range metrics {
 		ag.offsets = append(ag.offsets, ag.nparts)
 		ag.nparts += len(m.parts)
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	ag.run()
-	return ag, nil
+	return ag
 }
 
 // pass is the parts that read the same rows on the same time basis: each row is visited once for all.

@@ -623,41 +623,38 @@ func (e *Engine) TopProducts(ctx context.Context, r Request) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := e.load(ctx, r.From, r.To, o, needs{orders: true, lines: true, orderHistory: true})
-	if err != nil {
-		return nil, err
-	}
-	l := d.lines
-	keep := d.rowFilter(factLine, o)
-	rev := make([]int64, len(l.Names))
-	qty := make([]int64, len(l.Names))
-	var totalRev, totalQty int64
-	for i := range l.Order {
-		at := d.instant(factLine, basisOrdered, i)
-		if at < d.from || at >= d.to || !d.eligible(factLine, i) || !keep(i) {
-			continue
-		}
-		rev[l.Product[i]] += l.Amount[i]
-		qty[l.Product[i]] += l.Quantity[i]
-		totalRev += l.Amount[i]
-		totalQty += l.Quantity[i]
-	}
-	var products []int
-	for p := range l.Names {
-		if rev[p] != 0 || qty[p] != 0 {
-			products = append(products, p)
+	var (
+		d *dataset
+		p *productTotals
+	)
+	if cols, ok := e.productColumns(o); ok {
+		// Filtered on order columns and products only: the lines summed per product by PostgreSQL.
+		if d, p, err = e.productSums(ctx, r.From, r.To, o, cols); err != nil {
+			return nil, err
 		}
 	}
-	by := rev
+	if p == nil {
+		if d, err = e.load(ctx, r.From, r.To, o, needs{orders: true, lines: true, orderHistory: true}); err != nil {
+			return nil, err
+		}
+		p = productLines(d, o)
+	}
+	products := make([]int, 0, len(p.ids))
+	for i := range p.ids {
+		if p.rev[i] != 0 || p.qty[i] != 0 {
+			products = append(products, i)
+		}
+	}
+	by := p.rev
 	if r.Query.SortBy == "quantity" {
-		by = qty
+		by = p.qty
 	}
 	sort.Slice(products, func(a, b int) bool {
 		pa, pb := products[a], products[b]
 		if by[pa] != by[pb] {
 			return by[pa] > by[pb]
 		}
-		return l.Products.Values[pa] < l.Products.Values[pb]
+		return p.ids[pa] < p.ids[pb]
 	})
 	if len(products) > r.Query.Limit {
 		products = products[:r.Query.Limit]
@@ -667,13 +664,13 @@ func (e *Engine) TopProducts(ctx context.Context, r Request) (*Table, error) {
 		revenue, revShare, qtShare []float64
 		quantity                   []int64
 	)
-	for _, p := range products {
-		ids = append(ids, l.Products.Values[p])
-		names = append(names, l.Names[p])
-		revenue = append(revenue, float64(rev[p])/moneyScale)
-		quantity = append(quantity, qty[p])
-		revShare = append(revShare, share(rev[p], totalRev))
-		qtShare = append(qtShare, share(qty[p], totalQty))
+	for _, i := range products {
+		ids = append(ids, p.ids[i])
+		names = append(names, p.names[i])
+		revenue = append(revenue, float64(p.rev[i])/moneyScale)
+		quantity = append(quantity, p.qty[i])
+		revShare = append(revShare, share(p.rev[i], p.totalRev))
+		qtShare = append(qtShare, share(p.qty[i], p.totalQty))
 	}
 	tab := &Table{Name: "top_products", Notices: append(slices.Clone(o.notices), d.notices()...), Info: slices.Clone(o.info)}
 	tab.Columns = []Column{
@@ -686,6 +683,31 @@ func (e *Engine) TopProducts(ctx context.Context, r Request) (*Table, error) {
 	}
 	tab.Executed = fmt.Sprintf("top %d products by %s over %s; read: %s", r.Query.Limit, r.Query.SortBy, span(r.From, r.To), strings.Join(d.reads, "; "))
 	return tab, nil
+}
+
+// productTotals are the revenue and quantity of each product (by product id) over the kept lines.
+type productTotals struct {
+	ids, names         []string
+	rev, qty           []int64
+	totalRev, totalQty int64
+}
+
+// productLines sums the eligible lines of the range that pass the filters, per product.
+func productLines(d *dataset, o options) *productTotals {
+	l := d.lines
+	keep := d.rowFilter(factLine, o)
+	p := &productTotals{ids: l.Products.Values, names: l.Names, rev: make([]int64, len(l.Names)), qty: make([]int64, len(l.Names))}
+	for i := range l.Order {
+		at := d.instant(factLine, basisOrdered, i)
+		if at < d.from || at >= d.to || !d.eligible(factLine, i) || !keep(i) {
+			continue
+		}
+		p.rev[l.Product[i]] += l.Amount[i]
+		p.qty[l.Product[i]] += l.Quantity[i]
+		p.totalRev += l.Amount[i]
+		p.totalQty += l.Quantity[i]
+	}
+	return p
 }
 
 func share(part, total int64) float64 {

@@ -248,6 +248,16 @@ func (o safeOrders) ReadOrders(ctx context.Context, r store.OrderRead) (_ *store
 	return o.OrderReader.ReadOrders(ctx, r)
 }
 
+func (o safeOrders) ReadOrderSlots(ctx context.Context, r store.OrderSlotRead) (_ *store.OrderSlots, err error) {
+	defer recoverRead(ctx, o.Label(), "order sums", &err)
+	return o.OrderReader.ReadOrderSlots(ctx, r)
+}
+
+func (o safeOrders) ReadProductSums(ctx context.Context, r store.ProductRead) (_ *store.ProductSums, err error) {
+	defer recoverRead(ctx, o.Label(), "product sums", &err)
+	return o.OrderReader.ReadProductSums(ctx, r)
+}
+
 func (o safeOrders) ReadHistory(ctx context.Context, before time.Time, keys, excluded []string, currency string, capOrders int) (_ *store.History, err error) {
 	defer recoverRead(ctx, o.Label(), "order history", &err)
 	return o.OrderReader.ReadHistory(ctx, before, keys, excluded, currency, capOrders)

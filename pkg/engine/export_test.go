@@ -1,0 +1,9 @@
+package engine
+
+// RowsOnly returns a copy of e that computes every metric from the rows it reads, never from order
+// slots: the reference the slot path is compared with (slots_test.go).
+func RowsOnly(e *Engine) *Engine {
+	c := *e
+	c.rowsOnly = true
+	return &c
+}

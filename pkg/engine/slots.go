@@ -1,0 +1,274 @@
+package engine
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/supportops/grafana-support-analytics/pkg/store"
+)
+
+// Pure order aggregates (revenue, orders, average order value: every part a count or a sum of
+// orders, with no customer history) do not need the orders in Go. PostgreSQL sums them per
+// 15-minute UTC slot (store.ReadOrderSlots), and the slots are rolled up into the report zone's
+// buckets here: a bucket boundary of any zone whose offset is a whole number of quarter hours falls
+// on a slot boundary, so the sums are those of the orders themselves, exactly. A query is routed
+// here when every metric is such an aggregate and every dimension it slices or filters by is time,
+// project or currency; everything else reads the orders (dataset.go).
+
+// slotDims are the dimensions an order slot carries besides time.
+var slotDims = []string{"project", "currency"}
+
+// slotCols are the group-by columns a slot read needs.
+type slotCols struct{ project, currency bool }
+
+// slotColumns reports whether the query can be answered from order slots, and with which columns:
+// those it slices or filters by, and no other.
+func (e *Engine) slotColumns(metrics []*Metric, dims []string, o options) (slotCols, bool) {
+	var cols slotCols
+	if e.rowsOnly {
+		return cols, false
+	}
+	for _, m := range metrics {
+		for _, p := range m.parts {
+			if p.slot == nil {
+				return cols, false
+			}
+		}
+	}
+	used := slices.Clone(dims)
+	for _, c := range o.conditions() {
+		used = append(used, c.dim)
+	}
+	for _, dim := range used {
+		if !slices.Contains(slotDims, dim) {
+			return cols, false
+		}
+		cols.project = cols.project || dim == "project"
+		cols.currency = cols.currency || dim == "currency"
+	}
+	return cols, true
+}
+
+// aggregateSlots aggregates the metrics over the order slots of [from, to). It returns nil, and no
+// error, when a slot straddles two buckets (a zone that is not a whole number of quarter hours from
+// UTC, a compared range shifted by a fraction of a slot): the caller then counts the orders in Go.
+func (e *Engine) aggregateSlots(ctx context.Context, metrics []*Metric, dims []string, byTime bool, from, to time.Time,
+	o options, align *alignment, cols slotCols) (*aggregation, error) {
+	width := store.SlotWidth.Microseconds()
+	var phase int64 // slot boundaries that a compared range's shift puts on the current range's grid
+	if align != nil {
+		x := from.UnixMicro()
+		phase = ((x-align.shift(x))%width + width) % width
+	}
+	d := &dataset{e: e, opts: o, from: from.UnixMicro(), to: to.UnixMicro(), now: e.now().UnixMicro()}
+	ag := newAggregation(d, metrics, dims, byTime, from, to, o, align)
+	if byTime {
+		// The buckets are the current range's, also for a compared range, whose slots the phase puts
+		// on the grid: a boundary off the grid would cut a slot.
+		for _, s := range ag.buckets.start {
+			if (s%width+width)%width != 0 {
+				return nil, nil // a zone off the quarter-hour grid: do not read what cannot be used
+			}
+		}
+	}
+	r := store.OrderSlotRead{From: from, To: to, Excluded: e.settings.ExcludedStatuses, Currency: e.settings.Currency,
+		Phase: time.Duration(phase) * time.Microsecond, ByProject: cols.project, ByCurrency: cols.currency}
+	s, err := e.orders.ReadOrderSlots(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	d.read("orders %s summed by PostgreSQL per %s slot%s", span(from, to), store.SlotWidth, slotColsText(cols))
+	d.slots, d.rates = s, s.Rates
+	d.unconv = &unconverted{currencies: s.Currencies}
+	for i, n := range s.Unconverted {
+		d.unconv.addN(d.from, s.UnconvertedCurrency[i], n) // all of them are in the range read
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if !ag.runSlots() {
+		return nil, nil
+	}
+	return ag, nil
+}
+
+// slotResolver resolves a dimension of slot rows.
+func (d *dataset) slotResolver(dim string, in *interner) resolver {
+	s := d.slots
+	if dim == "project" {
+		return func(i int, buf []int32) []int32 { return append(buf, in.from(s.Projects, s.Project[i], labelNone)) }
+	}
+	return func(i int, buf []int32) []int32 { return append(buf, in.from(s.Currencies, s.Currency[i], labelNone)) }
+}
+
+// runSlots is run over slot rows: each adds its orders to the bucket that holds all of them. It
+// returns false when the orders of a slot may fall into two buckets.
+func (ag *aggregation) runSlots() bool {
+	d, s := ag.d, ag.d.slots
+	width := store.SlotWidth.Microseconds()
+	filters := make([]resolver, len(ag.conds))
+	for k, c := range ag.conds {
+		filters[k] = d.slotResolver(c.dim, ag.interns[c.dim])
+	}
+	groupers := make([]resolver, len(ag.dims))
+	for k, dim := range ag.dims {
+		groupers[k] = d.slotResolver(dim, ag.interns[dim])
+	}
+	type adder struct {
+		part int
+		add  func(s *store.OrderSlots, i int, a *acc)
+	}
+	var adds []adder
+	for mi, m := range ag.metrics {
+		for pi, p := range m.parts {
+			adds = append(adds, adder{ag.offsets[mi] + pi, p.slot})
+		}
+	}
+	var buf, va, vb []int32
+rows:
+	for i := range s.Len() {
+		for k, f := range filters {
+			if c := ag.conds[k]; anyIn(f(i, buf[:0]), c.set) == c.exclude {
+				continue rows
+			}
+		}
+		bucket := 0
+		if ag.byTime {
+			// The slot's orders lie in [first, last], inside the range read.
+			first, last := max(s.Start[i], d.from), min(s.Start[i]+width, d.to)-1
+			if bucket = ag.bucketOf(first); bucket != ag.bucketOf(last) {
+				return false
+			}
+			if bucket < 0 {
+				continue
+			}
+		}
+		va, vb = ag.values(groupers, 0, i, va[:0]), ag.values(groupers, 1, i, vb[:0])
+		for _, a := range va {
+			for _, b := range vb {
+				slot := ag.cell(a, b).accs[bucket*ag.nparts:]
+				for _, x := range adds {
+					x.add(s, i, &slot[x.part])
+				}
+			}
+		}
+	}
+	return true
+}
+
+// productDims are the dimensions a product sum carries.
+var productDims = []string{"project", "currency", "product"}
+
+// productColumns reports whether top products can be answered from the lines summed per product, and
+// with which order columns: every filter is on project, currency or product (customer_type and segment
+// need each customer's history).
+func (e *Engine) productColumns(o options) (slotCols, bool) {
+	var cols slotCols
+	if e.rowsOnly {
+		return cols, false
+	}
+	for _, c := range o.conditions() {
+		if !slices.Contains(productDims, c.dim) {
+			return cols, false
+		}
+		cols.project = cols.project || c.dim == "project"
+		cols.currency = cols.currency || c.dim == "currency"
+	}
+	return cols, true
+}
+
+// productSums sums the lines of [from, to) per product in PostgreSQL, and counts the orders left out
+// for their currency from the order slots of the range (shared with the revenue panels). It returns no
+// totals, and no error, when a product id has lines under several names: the rows path then names it
+// as it reads it.
+func (e *Engine) productSums(ctx context.Context, from, to time.Time, o options, cols slotCols) (*dataset, *productTotals, error) {
+	d := &dataset{e: e, opts: o, from: from.UnixMicro(), to: to.UnixMicro(), now: e.now().UnixMicro()}
+	var (
+		g     group
+		sums  *store.ProductSums
+		slots *store.OrderSlots
+	)
+	g.run(func() (err error) {
+		sums, err = e.orders.ReadProductSums(ctx, store.ProductRead{From: from, To: to, Excluded: e.settings.ExcludedStatuses,
+			Currency: e.settings.Currency, ByProject: cols.project, ByCurrency: cols.currency})
+		return err
+	})
+	g.run(func() (err error) {
+		slots, err = e.orders.ReadOrderSlots(ctx, store.OrderSlotRead{From: from, To: to, Excluded: e.settings.ExcludedStatuses,
+			Currency: e.settings.Currency, ByProject: cols.project, ByCurrency: cols.currency})
+		return err
+	})
+	if err := g.wait(); err != nil {
+		return nil, nil, err
+	}
+	d.read("order_lines of the orders %s summed by PostgreSQL per product%s", span(from, to), slotColsText(cols))
+	d.read("orders %s summed by PostgreSQL per %s slot%s", span(from, to), store.SlotWidth, slotColsText(cols))
+	d.rates = slots.Rates
+	d.unconv = &unconverted{currencies: slots.Currencies}
+	for i, n := range slots.Unconverted {
+		d.unconv.addN(d.from, slots.UnconvertedCurrency[i], n)
+	}
+	// One name per product id, as the rows path gives each product the name of its first line read.
+	name := make([]int32, len(sums.Products.Values))
+	for i := range name {
+		name[i] = -1
+	}
+	for i, pid := range sums.Product {
+		if name[pid] >= 0 && name[pid] != sums.Name[i] {
+			return d, nil, nil
+		}
+		name[pid] = sums.Name[i]
+	}
+	p := &productTotals{ids: sums.Products.Values, names: make([]string, len(name)), rev: make([]int64, len(name)), qty: make([]int64, len(name))}
+	for pid, n := range name {
+		p.names[pid] = sums.Names.Values[n]
+	}
+	type check struct {
+		label   func(i int) string
+		values  []string
+		exclude bool
+	}
+	var checks []check
+	for _, c := range o.conditions() {
+		ch := check{values: c.values, exclude: c.exclude}
+		switch c.dim {
+		case "project":
+			ch.label = func(i int) string { return d.nameOr(sums.Projects, sums.Project[i]) }
+		case "currency":
+			ch.label = func(i int) string { return d.nameOr(sums.Currencies, sums.Currency[i]) }
+		default:
+			ch.label = func(i int) string { return p.names[sums.Product[i]] }
+		}
+		checks = append(checks, ch)
+	}
+rows:
+	for i, pid := range sums.Product {
+		for _, c := range checks {
+			if slices.Contains(c.values, c.label(i)) == c.exclude {
+				continue rows
+			}
+		}
+		p.rev[pid] += sums.Amount[i]
+		p.qty[pid] += sums.Quantity[i]
+		p.totalRev += sums.Amount[i]
+		p.totalQty += sums.Quantity[i]
+	}
+	return d, p, nil
+}
+
+// slotColsText names the columns of a slot or product read, for Executed.
+func slotColsText(cols slotCols) string {
+	var by []string
+	if cols.project {
+		by = append(by, "project")
+	}
+	if cols.currency {
+		by = append(by, "currency")
+	}
+	if len(by) == 0 {
+		return ""
+	}
+	return " and " + strings.Join(by, ", ")
+}
