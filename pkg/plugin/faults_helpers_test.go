@@ -171,7 +171,10 @@ func readOnlyRoleSQL(t *testing.T) string {
 	return string(m[1])
 }
 
-var roleSeq atomic.Int64
+var (
+	roleSeq atomic.Int64
+	roleMu  sync.Mutex
+)
 
 // role creates a login role for db with the documented SQL (schemas support and shop) and a
 // distinctive password, dropped when t ends. It returns the settings of an instance logging in
@@ -180,12 +183,18 @@ func role(t *testing.T, db *pgtest.DB, name string, extra map[string]any) (map[s
 	t.Helper()
 	user := fmt.Sprintf("fault_%s_%d_%d", name, os.Getpid(), roleSeq.Add(1))
 	password := seen.secret(name)
-	for _, schema := range []string{"support", "shop"} {
-		db.Exec(t, "CREATE SCHEMA IF NOT EXISTS "+schema)
-	}
 	sql := strings.NewReplacer("grafana_support", user, "change-me", password,
 		"DATABASE helpdesk", "DATABASE "+pgx.Identifier{db.Name}.Sanitize()).Replace(readOnlyRoleSQL(t))
-	db.Exec(t, sql)
+	// Scenarios run in parallel, and two GRANTs on the same schema at once can fail with "tuple
+	// concurrently updated" (both rewrite the schema's ACL): one role is created at a time.
+	func() {
+		roleMu.Lock()
+		defer roleMu.Unlock() // also when Exec fails the test
+		for _, schema := range []string{"support", "shop"} {
+			db.Exec(t, "CREATE SCHEMA IF NOT EXISTS "+schema)
+		}
+		db.Exec(t, sql)
+	}()
 	t.Cleanup(func() {
 		ctx := context.Background()
 		_, _ = db.AdminPool.Exec(ctx, "DROP OWNED BY "+user)
