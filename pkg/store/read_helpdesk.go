@@ -20,13 +20,6 @@ type TicketRead struct {
 	OpenAt *time.Time
 }
 
-func (r TicketRead) surveys() (from, to any) {
-	if r.SurveysFrom == nil {
-		return nil, nil
-	}
-	return *r.SurveysFrom, *r.SurveysTo
-}
-
 // sqlTickets reads the tickets created in [$1, $2), closed in [$3, $4), or of ids $5, and with $6 the
 // open ones created before $2: one bitmap scan of the three indexes, in table order.
 const sqlTickets = `SELECT t.id, t.customer_key, t.channel, t.project, t.topic, t.priority, t.tags,
@@ -52,20 +45,9 @@ func (s *Store) ReadTickets(ctx context.Context, r TicketRead) (*Tickets, error)
 	if err := s.appendTickets(ctx, t, r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, r.Open, []string{}); err != nil {
 		return nil, err
 	}
-	var extra []string
-	if r.SurveysFrom != nil {
-		surveyed, err := s.strings(ctx, sqlSurveyedTickets, *r.SurveysFrom, *r.SurveysTo)
-		if err != nil {
-			return nil, err
-		}
-		extra = append(extra, surveyed...)
-	}
-	if r.OpenAt != nil {
-		open, err := s.strings(ctx, sqlOpenTickets, *r.OpenAt)
-		if err != nil {
-			return nil, err
-		}
-		extra = append(extra, open...)
+	extra, err := s.listedTickets(ctx, r, nil)
+	if err != nil {
+		return nil, err
 	}
 	if len(extra) > 0 {
 		index := t.ID.Index()
@@ -86,6 +68,27 @@ func (s *Store) ReadTickets(ctx context.Context, r TicketRead) (*Tickets, error)
 	}
 	t.fit()
 	return t, nil
+}
+
+// listedTickets appends to ids (never nil on return) the ids of the tickets r names apart from its
+// ranges: those surveyed in its survey range and those open at OpenAt.
+func (s *Store) listedTickets(ctx context.Context, r TicketRead, ids []string) ([]string, error) {
+	out := append([]string{}, ids...)
+	if r.SurveysFrom != nil {
+		surveyed, err := s.strings(ctx, sqlSurveyedTickets, *r.SurveysFrom, *r.SurveysTo)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, surveyed...)
+	}
+	if r.OpenAt != nil {
+		open, err := s.strings(ctx, sqlOpenTickets, *r.OpenAt)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, open...)
+	}
+	return out, nil
 }
 
 // appendTickets adds to t the tickets created in [createdFrom, createdTo), closed in [closedFrom,
@@ -157,25 +160,13 @@ var (
 
 // ReadMessages reads the message summary of the tickets of r (tickets without messages have none).
 func (s *Store) ReadMessages(ctx context.Context, r MessageRead) (*Messages, error) {
-	sFrom, sTo := r.surveys()
 	query := sqlMessagesOnly
 	if r.Participants {
 		query = sqlMessagesAgents
 	}
-	ids := append([]string{}, r.IDs...)
-	if r.SurveysFrom != nil {
-		surveyed, err := s.strings(ctx, sqlSurveyedTickets, sFrom, sTo)
-		if err != nil {
-			return nil, err
-		}
-		ids = append(ids, surveyed...)
-	}
-	if r.OpenAt != nil {
-		open, err := s.strings(ctx, sqlOpenTickets, *r.OpenAt)
-		if err != nil {
-			return nil, err
-		}
-		ids = append(ids, open...)
+	ids, err := s.listedTickets(ctx, r.TicketRead, r.IDs)
+	if err != nil {
+		return nil, err
 	}
 	rows, err := s.queryRaw(ctx, query, r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, ids, r.Open)
 	if err != nil {
