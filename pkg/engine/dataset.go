@@ -29,8 +29,11 @@ type needs struct {
 	orders          bool // the orders themselves (pairs alone stream them)
 	lines           bool
 	ticketSegments  bool
-	orderHistory    bool // first-order-ever and order segments
-	participants    bool
+	// firstOrders: ticket segments judged from each customer's first orders ever (an order rule caps
+	// what matters), instead of the orders around the range and the history before it.
+	firstOrders  bool
+	orderHistory bool // first-order-ever and order segments
+	participants bool
 	// The message summaries of the tickets created, or closed, in range.
 	messagesCreated, messagesClosed bool
 	// openAt, when set, adds the tickets open at that instant, whenever created (a queue).
@@ -77,7 +80,8 @@ type dataset struct {
 	slots     *store.OrderSlots // instead of orders, for pure order aggregates (slots.go)
 	lines     *store.Lines
 	history   *store.History
-	vipTagged *tagged // nil without VIP tags
+	firsts    *store.FirstOrders // by tickets.Customers id, with needs.firstOrders
+	vipTagged *tagged            // nil without VIP tags
 
 	pairs     *pairs
 	ticketSeg []int8
@@ -101,7 +105,9 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 		w = o.window
 		n.created = true
 	}
-	n.orders = n.orders || n.ticketSegments
+	n.firstOrders = n.ticketSegments && historyCap(e.settings.VIPMinOrders) > 0
+	segmentOrders := n.ticketSegments && !n.firstOrders // segments that count the orders around the range
+	n.orders = n.orders || segmentOrders
 	if e.cache != nil {
 		// The queries of a dashboard ask for different subsets of the same rows: with a cache they all
 		// read the same superset, once. Every computation keeps its own rows in Go.
@@ -127,7 +133,7 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 		}
 	}
 	// Orders read at once, beside the helpdesk, unless ticket segments need the tickets' instants first.
-	early := n.orders && !n.ticketSegments
+	early := n.orders && !segmentOrders
 	var g group
 	tr := e.ticketRead(from, to, w, cell, n)
 	if closedAnchor { // supersets of the ranges ticketRead gives: created from lo, closed in range
@@ -169,6 +175,9 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 	}
 	if n.surveys {
 		g.run(func() (err error) { d.surveyTkt, err = d.surveyTickets(ctx); return err })
+	}
+	if n.firstOrders {
+		g.run(func() error { return d.loadFirstOrders(ctx) })
 	}
 	if n.orders && !early {
 		g.run(func() error {
@@ -411,12 +420,13 @@ func (d *dataset) loadOrders(ctx context.Context, lo, hi time.Time, n needs) err
 			d.unconv.add(o.Created[i], o.Currency[i])
 		}
 	}
-	if !n.ticketSegments && !n.orderHistory {
+	ticketHistory := n.ticketSegments && !n.firstOrders
+	if !ticketHistory && !n.orderHistory {
 		return nil
 	}
 	// The customers whose history is read: a sorted list, built once per read for every query sharing it.
 	var tickets *store.Tickets
-	if n.ticketSegments {
+	if ticketHistory {
 		tickets = d.tickets
 	}
 	list, err := derive(ctx, o, keyOf("history keys", readID(tickets), n.orderHistory), func(context.Context) ([]string, error) {
@@ -434,6 +444,23 @@ func (d *dataset) loadOrders(ctx context.Context, lo, hi time.Time, n needs) err
 	} else {
 		d.read("order history before %s of %d customers", lo.UTC().Format(time.RFC3339), len(list))
 	}
+	return d.readVIPTags(ctx)
+}
+
+// loadFirstOrders reads the first eligible orders ever of the customers of the tickets read, up to the
+// cap of the segment rule: enough to judge a ticket's segment at any instant (segmentTickets). It is
+// kept with the ticket read, whose customer dictionary is its key list.
+func (d *dataset) loadFirstOrders(ctx context.Context) (err error) {
+	e, t := d.e, d.tickets
+	capOrders := historyCap(e.settings.VIPMinOrders)
+	key := keyOf("first orders", e.settings.ExcludedStatuses, e.settings.Currency, capOrders)
+	d.firsts, err = derive(ctx, t, key, func(ctx context.Context) (*store.FirstOrders, error) {
+		return e.orders.ReadFirstOrders(ctx, t.Customers.Values, e.settings.ExcludedStatuses, e.settings.Currency, capOrders)
+	})
+	if err != nil {
+		return err
+	}
+	d.read("first orders of the %d customers of those tickets, up to %d each", len(t.Customers.Values), capOrders)
 	return d.readVIPTags(ctx)
 }
 

@@ -343,6 +343,9 @@ func (d *dataset) prior(key string) (count, spent int64) {
 // segmentTickets judges each ticket's segment as of its closing (or creation while open), counting
 // only the eligible orders created before that instant.
 func (d *dataset) segmentTickets(ctx context.Context) (err error) {
+	if d.firsts != nil {
+		return d.segmentTicketsByFirsts(ctx)
+	}
 	t, o := d.tickets, d.orders
 	key := keyOf("ticket segments", readID(o), readID(d.history), readID(d.vipTagged))
 	d.ticketSeg, err = derive(ctx, t, key, func(context.Context) ([]int8, error) {
@@ -369,6 +372,33 @@ func (d *dataset) segmentTickets(ctx context.Context) (err error) {
 		}
 		return seg, nil
 	})
+	return err
+}
+
+// segmentTicketsByFirsts judges the segments from each customer's first orders ever (up to the cap
+// of the order rule): the orders of that list created before a ticket's instant are all the orders
+// the customer had made then, unless the whole list is, and then the customer had made at least the
+// cap, which the order rule makes VIP whatever it spent.
+func (d *dataset) segmentTicketsByFirsts(ctx context.Context) (err error) {
+	t, f := d.tickets, d.firsts
+	d.ticketSeg, err = derive(ctx, t, keyOf("ticket segments by first orders", readID(f), readID(d.vipTagged)),
+		func(context.Context) ([]int8, error) {
+			seg := make([]int8, t.Len())
+			for i, c := range t.Customer {
+				if c < 0 {
+					seg[i] = segUnidentified
+					continue
+				}
+				at := d.ticketInstant(i)
+				var count, spent int64
+				for j := f.Start[c]; j < f.Start[c+1] && f.Created[j] < at; j++ {
+					count++
+					spent += f.Amount[j]
+				}
+				seg[i] = d.segmentOf(d.isTagged(t.Customers.Values[c]), count, spent)
+			}
+			return seg, nil
+		})
 	return err
 }
 

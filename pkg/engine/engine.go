@@ -36,6 +36,7 @@ type OrderReader interface {
 	ScanOrders(ctx context.Context, r store.OrderRead, f func(o store.Order) error) error
 	ReadCustomerTotals(ctx context.Context, r store.TotalsRead) (*store.Totals, error)
 	ReadHistory(ctx context.Context, before time.Time, keys, excluded []string, currency string, capOrders int) (*store.History, error)
+	ReadFirstOrders(ctx context.Context, keys, excluded []string, currency string, capOrders int) (*store.FirstOrders, error)
 	ReadLines(ctx context.Context, r store.OrderRead, orders *store.Orders) (*store.Lines, error)
 	ReadTaggedCustomers(ctx context.Context, tags []string) (map[string]bool, error)
 	ReadFeed(ctx context.Context, from, to time.Time, limit int) ([]store.FeedEvent, error)

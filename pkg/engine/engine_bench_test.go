@@ -168,6 +168,9 @@ func (o benchOrders) ReadCustomerTotals(_ context.Context, r store.TotalsRead) (
 func (o benchOrders) ReadHistory(context.Context, time.Time, []string, []string, string, int) (*store.History, error) {
 	return &store.History{Customers: store.NewDict()}, nil
 }
+func (o benchOrders) ReadFirstOrders(_ context.Context, keys, _ []string, _ string, _ int) (*store.FirstOrders, error) {
+	return &store.FirstOrders{Start: make([]int32, len(keys)+1)}, nil
+}
 func (o benchOrders) ReadLines(context.Context, store.OrderRead, *store.Orders) (*store.Lines, error) {
 	return &store.Lines{Products: store.NewDict()}, nil
 }

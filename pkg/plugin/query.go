@@ -263,6 +263,11 @@ func (o safeOrders) ReadHistory(ctx context.Context, before time.Time, keys, exc
 	return o.OrderReader.ReadHistory(ctx, before, keys, excluded, currency, capOrders)
 }
 
+func (o safeOrders) ReadFirstOrders(ctx context.Context, keys, excluded []string, currency string, capOrders int) (_ *store.FirstOrders, err error) {
+	defer recoverRead(ctx, o.Label(), "first orders", &err)
+	return o.OrderReader.ReadFirstOrders(ctx, keys, excluded, currency, capOrders)
+}
+
 func (o safeOrders) ReadLines(ctx context.Context, r store.OrderRead, orders *store.Orders) (_ *store.Lines, err error) {
 	defer recoverRead(ctx, o.Label(), "order_lines", &err)
 	return o.OrderReader.ReadLines(ctx, r, orders)

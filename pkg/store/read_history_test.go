@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -51,4 +52,40 @@ func TestReadHistoryCapsEachCustomer(t *testing.T) {
 		"capped at 5: the reseller counts five orders and their total; the EUR order is not eligible")
 	assert.Equal(t, map[string][2]int64{"reseller": {7, 700000}, "small": {2, 1502500}}, read(0),
 		"no cap: every eligible order before the cut")
+}
+
+// ReadFirstOrders lists each customer's first eligible orders ever, oldest first, up to the cap,
+// by the customer's position in the key list: whatever the instant, and leaving out cancelled orders
+// and those it cannot convert.
+func TestReadFirstOrdersListsTheOldestEligible(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.Start(t).NewDatabase(t)
+	db.Exec(t, `CREATE SCHEMA shop; CREATE TABLE shop.orders (id text PRIMARY KEY, customer_key text NOT NULL,
+		created_at timestamptz NOT NULL, status text, total numeric NOT NULL, currency text NOT NULL)`)
+	day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	add := func(id, customer string, at time.Time, status string, total, currency string) {
+		db.Exec(t, `INSERT INTO shop.orders VALUES ($1, $2, $3, $4, $5, $6)`, id, customer, at, status, total, currency)
+	}
+	// reseller: a cancelled order first, then six paid ones of 1..6 USD, inserted newest first.
+	add("rc", "reseller", day, "cancelled", "999", "USD")
+	for i := 6; i >= 1; i-- {
+		add(fmt.Sprintf("r%d", i), "reseller", day.Add(time.Duration(i)*time.Hour), "paid", fmt.Sprint(i), "USD")
+	}
+	// small: an EUR order the store cannot convert (no exchange_rates), then 12.50 USD, a year later.
+	add("s1", "small", day, "paid", "70", "EUR")
+	add("s2", "small", day.AddDate(1, 0, 0), "paid", "12.50", "USD")
+
+	db.GrantRead(t, "shop")
+	s := open(t, settingsFor(db, "support", "shop")).Orders
+	keys := []string{"small", "nobody", "reseller"}
+	f, err := s.ReadFirstOrders(ctx, keys, []string{"cancelled"}, "USD", 3)
+	require.NoError(t, err)
+	require.Equal(t, []int32{0, 1, 1, 4}, f.Start, "small has one eligible order, nobody none, the reseller three (the cap)")
+	hour := func(h int) int64 { return day.Add(time.Duration(h) * time.Hour).UnixMicro() }
+	assert.Equal(t, []int64{day.AddDate(1, 0, 0).UnixMicro(), hour(1), hour(2), hour(3)}, f.Created,
+		"oldest first: the reseller's first three paid orders, after its cancelled one")
+	assert.Equal(t, []int64{125000, 10000, 20000, 30000}, f.Amount, "12.50, 1, 2 and 3 USD at MoneyScale")
+
+	_, err = s.ReadFirstOrders(ctx, keys, nil, "USD", 0)
+	require.Error(t, err, "without a cap the first orders are no segment's history")
 }

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -172,6 +174,85 @@ func (s *Store) ReadHistory(ctx context.Context, before time.Time, keys []string
 		h.Spent = append(h.Spent, rawInt(v[2], 0))
 	}
 	return h, s.Wrap(rows.Err())
+}
+
+// sqlFirstOrders probes orders(customer_key, created_at) once per customer, oldest first, and stops at
+// $4 eligible orders. $1 is the key list; each row names its key by position (1-based), so that no key
+// is sent back.
+var sqlFirstOrders = variants(func(rates bool) string {
+	return `SELECT k.i::int4, f.created_at, f.amount
+FROM unnest($1::text[]) WITH ORDINALITY AS k(key, i)
+CROSS JOIN LATERAL (
+  SELECT e.created_at, e.amount FROM (
+    SELECT o.created_at, ` + amountSQL("o.total", "$3", rates) + ` AS amount FROM {{schema}}.orders o
+    WHERE o.customer_key = k.key AND NOT (coalesce(o.status, '') = ANY($2))
+  ) e WHERE e.amount IS NOT NULL ORDER BY e.created_at LIMIT $4
+) f`
+})
+
+// ReadFirstOrders reads, for each customer of keys, its first capOrders eligible orders ever (status
+// not excluded, amount convertible to currency), oldest first. A customer's segment at any instant
+// follows from them whenever the segment rule has an order count of at most capOrders: it has made
+// the orders of the list created before the instant, and when all capOrders are, at least capOrders.
+// A reseller with thousands of orders costs what a customer with five does, and no order of a range
+// is held for it.
+func (s *Store) ReadFirstOrders(ctx context.Context, keys []string, excluded []string, currency string, capOrders int) (*FirstOrders, error) {
+	if capOrders <= 0 {
+		return nil, fmt.Errorf("first orders need a cap, got %d", capOrders)
+	}
+	f := &FirstOrders{Start: make([]int32, len(keys)+1)}
+	if len(keys) == 0 {
+		return f, nil
+	}
+	rates, err := s.hasRates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.queryRaw(ctx, sqlFirstOrders.pick(rates), keys, excluded, currency, int64(capOrders))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var key []int32
+	var created, amount []int64
+	for rows.Next() {
+		v := rows.RawValues()
+		i := int32(rawInt(v[0], 0)) - 1
+		if i < 0 || int(i) >= len(keys) {
+			return nil, fmt.Errorf("first orders: key position %d out of %d", i+1, len(keys))
+		}
+		key = push(key, i)
+		created = push(created, rawMicros(v[1]))
+		amount = push(amount, rawInt(v[2], 0))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.Wrap(err)
+	}
+	// Rows of one key arrive together and oldest first in practice; SQL does not promise it, so they
+	// are placed by key (a counting sort) and each key's few orders sorted by instant.
+	for _, i := range key {
+		f.Start[i+1]++
+	}
+	for i := range keys {
+		f.Start[i+1] += f.Start[i]
+	}
+	f.Created, f.Amount = make([]int64, len(key)), make([]int64, len(key))
+	next := slices.Clone(f.Start[:len(keys)])
+	for r, i := range key {
+		p := next[i]
+		next[i]++
+		f.Created[p], f.Amount[p] = created[r], amount[r]
+	}
+	for i := range keys {
+		lo, hi := int(f.Start[i]), int(f.Start[i+1])
+		for a := lo + 1; a < hi; a++ { // insertion sort: a handful of orders each
+			for b := a; b > lo && f.Created[b] < f.Created[b-1]; b-- {
+				f.Created[b], f.Created[b-1] = f.Created[b-1], f.Created[b]
+				f.Amount[b], f.Amount[b-1] = f.Amount[b-1], f.Amount[b]
+			}
+		}
+	}
+	return f, nil
 }
 
 // TotalsRead asks, for each i, about customer Keys[i] as of Before[i]: its eligible orders created

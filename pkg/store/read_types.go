@@ -140,6 +140,17 @@ type History struct {
 	Spent     []int64 // over the orders counted
 }
 
+// FirstOrders are, for each customer of a key list (by its index in the list), its first eligible
+// orders ever, up to a cap: the orders of key i are Created[Start[i]:Start[i+1]], oldest first, with
+// their amounts (shop currency, MoneyScale) in Amount.
+type FirstOrders struct {
+	Derived // what the engine derives from this read lives and dies with it
+
+	Start   []int32 // len(keys)+1
+	Created []int64
+	Amount  []int64
+}
+
 // Lines are order lines of the orders read, as columns.
 type Lines struct {
 	Order    []int32 // index into the Orders read alongside
