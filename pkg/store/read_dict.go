@@ -100,7 +100,8 @@ func (d *Dict) LookupBytes(b []byte) int32 { return d.Lookup(unsafeString(b)) }
 
 // idBytes returns the id of the string in b, adding it when new; b is copied only then.
 func (d *Dict) idBytes(b []byte) int32 {
-	if id := d.LookupBytes(b); id >= 0 {
+	id, slot := d.table.find(unsafeString(b), d.at)
+	if id >= 0 {
 		return id
 	}
 	if len(d.arena)+len(b) > cap(d.arena) {
@@ -108,7 +109,11 @@ func (d *Dict) idBytes(b []byte) int32 {
 	}
 	start := len(d.arena)
 	d.arena = append(d.arena, b...)
-	return d.ID(unsafeString(d.arena[start:]))
+	v := unsafeString(d.arena[start:])
+	id = int32(len(d.Values))
+	d.Values = append(d.Values, v)
+	d.table.insert(slot, v, int(id), d.at) // the slot find left empty: the key is hashed once more only to store its tag
+	return id
 }
 
 // rawID is the id of a raw text value, -1 for NULL.
