@@ -115,6 +115,12 @@ func TestReadSurveySlots(t *testing.T) {
 		"sent 650 p2 NULL normal score=0: 1 0 0 0": true,
 	}, rows(got))
 
+	// By agent alone (the ticket probed per survey without its own agent, not joined).
+	got, err = s.ReadSurveySlots(ctx, SurveySlotRead{From: r.From, To: r.To, Responded: true, ByAgent: true})
+	require.NoError(t, err)
+	require.Equal(t, map[string]bool{"resp ann: 1 1 5 0": true, "resp zoe: 1 1 4 0": true, "resp (open): 1 0 2 0": true,
+		"resp NULL: 2 0 -2 0": true}, rows(got))
+
 	// Without the survey's own agent column, s2 is ann's (its ticket's closing agent).
 	db.Exec(t, `ALTER TABLE desk.csat_responses DROP COLUMN agent`)
 	s = open(t, settingsFor(db, "desk", "desk")).Helpdesk
