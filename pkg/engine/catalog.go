@@ -102,7 +102,7 @@ type part struct {
 	// slot, when set, adds row i of the orders summed per slot (slots.go) as add adds each of its
 	// orders: the part is a pure order aggregate, which PostgreSQL can sum.
 	slot func(s *store.OrderSlots, i int, a *acc)
-	// survey, when set, adds row i of the surveys counted per slot (slots.go) as add adds each of its
+	// survey, when set, adds row i of the surveys counted per slot (survey_slots.go) as add adds each of its
 	// surveys.
 	survey func(s *store.SurveySlots, i int, a *acc)
 }
