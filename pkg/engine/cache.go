@@ -246,6 +246,13 @@ func (h cachedHelpdesk) ReadSurveys(ctx context.Context, from, to time.Time) (*s
 	})
 }
 
+// ReadSurveySlots is shared by the CSAT panels of a refresh that ask for the same range and columns.
+func (h cachedHelpdesk) ReadSurveySlots(ctx context.Context, r store.SurveySlotRead) (*store.SurveySlots, error) {
+	key := keyOf("survey slots", r.From, r.To, r.Phase, r.ByTime, r.Responded, r.Sent, r.ByAgent, r.ByChannel, r.ByProject,
+		r.ByTopic, r.ByPriority, r.ByScore)
+	return cached(ctx, h.c, key, func(ctx context.Context) (*store.SurveySlots, error) { return h.HelpdeskReader.ReadSurveySlots(ctx, r) })
+}
+
 func (h cachedHelpdesk) ReadDisplays(ctx context.Context, from, to time.Time) (*store.Displays, error) {
 	return cached(ctx, h.c, keyOf("displays", from, to), func(ctx context.Context) (*store.Displays, error) {
 		return h.HelpdeskReader.ReadDisplays(ctx, from, to)

@@ -102,6 +102,9 @@ type part struct {
 	// slot, when set, adds row i of the orders summed per slot (slots.go) as add adds each of its
 	// orders: the part is a pure order aggregate, which PostgreSQL can sum.
 	slot func(s *store.OrderSlots, i int, a *acc)
+	// survey, when set, adds row i of the surveys counted per slot (survey_slots.go) as add adds each of its
+	// surveys.
+	survey func(s *store.SurveySlots, i int, a *acc)
 }
 
 // Metric is one row of the catalog. Adding a metric means adding a row here.
@@ -211,6 +214,18 @@ func slotPart(p part, slot func(s *store.OrderSlots, i int, a *acc)) part {
 	return p
 }
 
+// surveySlotPart is a survey part that can also add the surveys of a slot at once: those of its own
+// time basis.
+func surveySlotPart(p part, add func(s *store.SurveySlots, i int, a *acc)) part {
+	responded := p.basis == basisResponded
+	p.survey = func(s *store.SurveySlots, i int, a *acc) {
+		if s.Responded[i] == responded {
+			add(s, i, a)
+		}
+	}
+	return p
+}
+
 var (
 	closedTickets  = ticketsPart(basisClosed, anyTicket)
 	createdTickets = ticketsPart(basisCreated, anyTicket)
@@ -221,12 +236,17 @@ var (
 	pairOrders     = part{facts: factPair, basis: basisPair, add: addOrderShare}
 	pairRevenue    = part{facts: factPair, basis: basisPair, add: func(d *dataset, i int, a *acc) { a.sum += d.pairAmount(i) }}
 	pairTickets    = part{facts: factPair, basis: basisPair, add: func(d *dataset, i int, a *acc) { a.distinct(d.pairs.ticket[i]) }}
-	surveysSent    = surveyPart(basisSent, func(d *dataset, i int, a *acc) { one(a) })
-	answeredOfSent = surveyPart(basisSent, func(d *dataset, i int, a *acc) { addIf(d.surveys.Score[i] > 0, a) })
-	responses      = surveyPart(basisResponded, func(d *dataset, i int, a *acc) { one(a) })
-	positive       = surveyPart(basisResponded, func(d *dataset, i int, a *acc) { addIf(d.surveys.Score[i] >= 4, a) })
-	scoreSum       = surveyPart(basisResponded, func(d *dataset, i int, a *acc) { a.sum += int64(d.surveys.Score[i]) })
-	orderCount     = slotPart(orderPart(func(d *dataset, i int, a *acc) { one(a) }),
+	surveysSent    = surveySlotPart(surveyPart(basisSent, func(d *dataset, i int, a *acc) { one(a) }),
+		func(s *store.SurveySlots, i int, a *acc) { a.n += s.Surveys[i] })
+	answeredOfSent = surveySlotPart(surveyPart(basisSent, func(d *dataset, i int, a *acc) { addIf(d.surveys.Score[i] > 0, a) }),
+		func(s *store.SurveySlots, i int, a *acc) { a.n += s.Answered[i] })
+	responses = surveySlotPart(surveyPart(basisResponded, func(d *dataset, i int, a *acc) { one(a) }),
+		func(s *store.SurveySlots, i int, a *acc) { a.n += s.Surveys[i] })
+	positive = surveySlotPart(surveyPart(basisResponded, func(d *dataset, i int, a *acc) { addIf(d.surveys.Score[i] >= 4, a) }),
+		func(s *store.SurveySlots, i int, a *acc) { a.n += s.Positive[i] })
+	scoreSum = surveySlotPart(surveyPart(basisResponded, func(d *dataset, i int, a *acc) { a.sum += int64(d.surveys.Score[i]) }),
+		func(s *store.SurveySlots, i int, a *acc) { a.sum += s.ScoreSum[i] })
+	orderCount = slotPart(orderPart(func(d *dataset, i int, a *acc) { one(a) }),
 		func(s *store.OrderSlots, i int, a *acc) { a.n += s.Orders[i] })
 	orderRevenue = slotPart(orderPart(func(d *dataset, i int, a *acc) { a.sum += d.orders.Amount[i] }),
 		func(s *store.OrderSlots, i int, a *acc) { a.sum += s.Amount[i] })

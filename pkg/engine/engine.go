@@ -1,7 +1,7 @@
 // Package engine turns a parsed query into numbers: it decides which rows to read, reads them through
 // the stores, and computes every metric of the catalog in Go, exactly. Pure order aggregates and top
-// products, which need no customer history, are summed by PostgreSQL instead (slots.go), to the same
-// numbers.
+// products, which need no customer history, and the CSAT counts, are summed by PostgreSQL instead
+// (slots.go, survey_slots.go), to the same numbers.
 package engine
 
 import (
@@ -21,6 +21,7 @@ type HelpdeskReader interface {
 	ReadTickets(ctx context.Context, r store.TicketRead) (*store.Tickets, error)
 	ReadMessages(ctx context.Context, r store.MessageRead) (*store.Messages, error)
 	ReadSurveys(ctx context.Context, from, to time.Time) (*store.Surveys, error)
+	ReadSurveySlots(ctx context.Context, r store.SurveySlotRead) (*store.SurveySlots, error)
 	ReadDisplays(ctx context.Context, from, to time.Time) (*store.Displays, error)
 	ReadTicketValues(ctx context.Context, dim string, from, to time.Time) ([]string, error)
 	ReadTicketScores(ctx context.Context, ids []string) (map[string]int16, error)
@@ -56,7 +57,7 @@ type Engine struct {
 
 	clock *businessClock // the businessHours setting, nil without
 
-	rowsOnly bool // compute every metric from the rows in Go, never from order slots (for tests)
+	rowsOnly bool // compute every metric from the rows in Go, never from order or survey slots (for tests)
 }
 
 // New returns an engine over the two stores with the instance's settings.

@@ -195,6 +195,13 @@ func (e *Engine) aggregate(ctx context.Context, metrics []*Metric, dims []string
 			return ag, err
 		}
 	}
+	if r, ok := e.surveySlotRead(metrics, dims, byTime, o); ok {
+		// CSAT counts and sums: counted in PostgreSQL (survey_slots.go), unless a slot straddles a bucket.
+		ag, err := e.aggregateSurveySlots(ctx, metrics, dims, byTime, from, to, o, align, r)
+		if err != nil || ag != nil {
+			return ag, err
+		}
+	}
 	d, err := e.load(ctx, from, to, o, needsOf(metrics, dims, o, e.settings.CSATCredit))
 	if err != nil {
 		return nil, err

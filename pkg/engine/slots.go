@@ -56,25 +56,13 @@ func (e *Engine) slotColumns(metrics []*Metric, dims []string, o options) (slotC
 // UTC, a compared range shifted by a fraction of a slot): the caller then counts the orders in Go.
 func (e *Engine) aggregateSlots(ctx context.Context, metrics []*Metric, dims []string, byTime bool, from, to time.Time,
 	o options, align *alignment, cols slotCols) (*aggregation, error) {
-	width := store.SlotWidth.Microseconds()
-	var phase int64 // slot boundaries that a compared range's shift puts on the current range's grid
-	if align != nil {
-		x := from.UnixMicro()
-		phase = ((x-align.shift(x))%width + width) % width
-	}
 	d := &dataset{e: e, opts: o, from: from.UnixMicro(), to: to.UnixMicro(), now: e.now().UnixMicro()}
 	ag := newAggregation(d, metrics, dims, byTime, from, to, o, align)
-	if byTime {
-		// The buckets are the current range's, also for a compared range, whose slots the phase puts
-		// on the grid: a boundary off the grid would cut a slot.
-		for _, s := range ag.buckets.start {
-			if (s%width+width)%width != 0 {
-				return nil, nil // a zone off the quarter-hour grid: do not read what cannot be used
-			}
-		}
+	if !ag.onSlotGrid() {
+		return nil, nil // a zone off the quarter-hour grid: do not read what cannot be used
 	}
 	r := store.OrderSlotRead{From: from, To: to, Excluded: e.settings.ExcludedStatuses, Currency: e.settings.Currency,
-		Phase: time.Duration(phase) * time.Microsecond, ByProject: cols.project, ByCurrency: cols.currency}
+		Phase: slotPhase(from, align), ByProject: cols.project, ByCurrency: cols.currency}
 	s, err := e.orders.ReadOrderSlots(ctx, r)
 	if err != nil {
 		return nil, err
@@ -94,6 +82,32 @@ func (e *Engine) aggregateSlots(ctx context.Context, metrics []*Metric, dims []s
 	return ag, nil
 }
 
+// slotPhase is the phase of the slots of a range that starts at from: 0 for the current range, and
+// for a compared range the one that its shift puts on the current range's grid.
+func slotPhase(from time.Time, align *alignment) time.Duration {
+	if align == nil {
+		return 0
+	}
+	width, x := store.SlotWidth.Microseconds(), from.UnixMicro()
+	return time.Duration(((x-align.shift(x))%width+width)%width) * time.Microsecond
+}
+
+// onSlotGrid reports whether every bucket starts on a slot boundary. The buckets are the current
+// range's, also for a compared range, whose slots the phase puts on the grid: a boundary off the grid
+// would cut a slot.
+func (ag *aggregation) onSlotGrid() bool {
+	if !ag.byTime {
+		return true
+	}
+	width := store.SlotWidth.Microseconds()
+	for _, s := range ag.buckets.start {
+		if (s%width+width)%width != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // slotResolver resolves a dimension of slot rows.
 func (d *dataset) slotResolver(dim string, in *interner) resolver {
 	s := d.slots
@@ -103,19 +117,10 @@ func (d *dataset) slotResolver(dim string, in *interner) resolver {
 	return func(i int, buf []int32) []int32 { return append(buf, in.from(s.Currencies, s.Currency[i], labelNone)) }
 }
 
-// runSlots is run over slot rows: each adds its orders to the bucket that holds all of them. It
-// returns false when the orders of a slot may fall into two buckets.
+// runSlots is run over order slot rows: each adds its orders to the bucket that holds all of them.
+// It returns false when the orders of a slot may fall into two buckets.
 func (ag *aggregation) runSlots() bool {
-	d, s := ag.d, ag.d.slots
-	width := store.SlotWidth.Microseconds()
-	filters := make([]resolver, len(ag.conds))
-	for k, c := range ag.conds {
-		filters[k] = d.slotResolver(c.dim, ag.interns[c.dim])
-	}
-	groupers := make([]resolver, len(ag.dims))
-	for k, dim := range ag.dims {
-		groupers[k] = d.slotResolver(dim, ag.interns[dim])
-	}
+	s := ag.d.slots
 	type adder struct {
 		part int
 		add  func(s *store.OrderSlots, i int, a *acc)
@@ -126,9 +131,31 @@ func (ag *aggregation) runSlots() bool {
 			adds = append(adds, adder{ag.offsets[mi] + pi, p.slot})
 		}
 	}
+	return ag.rollUp(s.Len(), s.Start, ag.d.slotResolver, func(i int, accs []acc) {
+		for _, x := range adds {
+			x.add(s, i, &accs[x.part])
+		}
+	})
+}
+
+// rollUp adds n rows summed per slot (or, with start nil, over the whole range) into the buckets:
+// rows that fail a filter are skipped, the others are added by add to the accumulators of the
+// bucket and groups they fall in. The dimensions are resolved by resolve. It returns false when a
+// slot may hold rows of two buckets.
+func (ag *aggregation) rollUp(n int, start []int64, resolve func(dim string, in *interner) resolver, add func(i int, accs []acc)) bool {
+	d := ag.d
+	width := store.SlotWidth.Microseconds()
+	filters := make([]resolver, len(ag.conds))
+	for k, c := range ag.conds {
+		filters[k] = resolve(c.dim, ag.interns[c.dim])
+	}
+	groupers := make([]resolver, len(ag.dims))
+	for k, dim := range ag.dims {
+		groupers[k] = resolve(dim, ag.interns[dim])
+	}
 	var buf, va, vb []int32
 rows:
-	for i := range s.Len() {
+	for i := range n {
 		for k, f := range filters {
 			if c := ag.conds[k]; anyIn(f(i, buf[:0]), c.set) == c.exclude {
 				continue rows
@@ -136,8 +163,8 @@ rows:
 		}
 		bucket := 0
 		if ag.byTime {
-			// The slot's orders lie in [first, last], inside the range read.
-			first, last := max(s.Start[i], d.from), min(s.Start[i]+width, d.to)-1
+			// The slot's rows lie in [first, last], inside the range read.
+			first, last := max(start[i], d.from), min(start[i]+width, d.to)-1
 			if bucket = ag.bucketOf(first); bucket != ag.bucketOf(last) {
 				return false
 			}
@@ -148,10 +175,7 @@ rows:
 		va, vb = ag.values(groupers, 0, i, va[:0]), ag.values(groupers, 1, i, vb[:0])
 		for _, a := range va {
 			for _, b := range vb {
-				slot := ag.cell(a, b).accs[bucket*ag.nparts:]
-				for _, x := range adds {
-					x.add(s, i, &slot[x.part])
-				}
+				add(i, ag.cell(a, b).accs[bucket*ag.nparts:])
 			}
 		}
 	}

@@ -19,8 +19,8 @@ import (
 	"github.com/supportops/grafana-support-analytics/pkg/testutil/pgtest"
 )
 
-// panicky is the helpdesk store with a bug in the read named broken: tickets and csat_responses
-// are read in goroutines of the engine, ticket values on the query's own goroutine.
+// panicky is the helpdesk store with a bug in the read named broken: tickets, csat_responses and their
+// sums are read in goroutines of the engine or on the query's own, ticket values on the query's own.
 type panicky struct {
 	*store.Store
 	broken string
@@ -39,6 +39,13 @@ func (p panicky) ReadSurveys(ctx context.Context, from, to time.Time) (*store.Su
 		_ = s.Ticket[0] // a nil pointer dereference
 	}
 	return p.Store.ReadSurveys(ctx, from, to)
+}
+
+func (p panicky) ReadSurveySlots(ctx context.Context, r store.SurveySlotRead) (*store.SurveySlots, error) {
+	if p.broken == "survey sums" {
+		panic("bug in ReadSurveySlots")
+	}
+	return p.Store.ReadSurveySlots(ctx, r)
 }
 
 func (p panicky) ReadTicketValues(ctx context.Context, dim string, from, to time.Time) ([]string, error) {
@@ -71,8 +78,11 @@ func TestPanicsFailTheirQueryAlone(t *testing.T) {
 	}{
 		{"tickets", `{"metrics":["tickets"]}`, true,
 			"internal error in the Support Analytics plugin reading tickets from the helpdesk store: bug in ReadTickets"},
-		{"surveys", `{"metrics":["responses"]}`, true,
+		// By tag: the surveys and their tickets are read (the survey sums carry no tags).
+		{"surveys", `{"metrics":["responses"],"groupBy":["tag"]}`, true,
 			"internal error in the Support Analytics plugin reading csat_responses from the helpdesk store: runtime error: invalid memory address or nil pointer dereference"},
+		{"survey sums", `{"metrics":["responses"]}`, true,
+			"internal error in the Support Analytics plugin reading csat_responses sums from the helpdesk store: bug in ReadSurveySlots"},
 		// On the query's own goroutine, past the guards: runOne's recovery.
 		{"values", `{"queryType":"variable","dimension":"topic"}`, false,
 			"internal error in the Support Analytics plugin: bug in ReadTicketValues"},

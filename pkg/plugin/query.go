@@ -223,6 +223,11 @@ func (h safeHelpdesk) ReadSurveys(ctx context.Context, from, to time.Time) (_ *s
 	return h.HelpdeskReader.ReadSurveys(ctx, from, to)
 }
 
+func (h safeHelpdesk) ReadSurveySlots(ctx context.Context, r store.SurveySlotRead) (_ *store.SurveySlots, err error) {
+	defer recoverRead(ctx, h.Label(), "csat_responses sums", &err)
+	return h.HelpdeskReader.ReadSurveySlots(ctx, r)
+}
+
 func (h safeHelpdesk) ReadDisplays(ctx context.Context, from, to time.Time) (_ *store.Displays, err error) {
 	defer recoverRead(ctx, h.Label(), "chat_displays", &err)
 	return h.HelpdeskReader.ReadDisplays(ctx, from, to)

@@ -53,14 +53,20 @@ func finite(x string) string {
 	return "CASE WHEN " + x + " > -1e300 AND " + x + " < 1e300 THEN " + x + " END"
 }
 
+// sqlSlot is the slot of the instant at, for the phase in micros given by the parameter phase: it
+// is computed from the UTC date, hour and minute of at - phase, which is exact on every PostgreSQL
+// version (no float epoch).
+func sqlSlot(at, phase string) string {
+	utc := `((` + at + ` - ` + phase + `::int8 * interval '1 microsecond') AT TIME ZONE 'UTC')`
+	return `((` + utc + `::date - DATE '1970-01-01')::int8 * 96 + extract(hour FROM ` + utc + `)::int8 * 4 + extract(minute FROM ` + utc + `)::int8 / 15)`
+}
+
 // sqlOrderSlots renders the slot read for the group-by columns asked, with or without exchange_rates.
-// The amount is amountSQL's, as in the history and line reads. The slot of an instant is computed
-// from its UTC date, hour and minute, which is exact on every PostgreSQL version (no float epoch).
+// The amount is amountSQL's, as in the history and line reads; the slot is sqlSlot's.
 // Two grouping sets, in one scan: the sums by slot and columns, and the unconverted orders by currency.
 func sqlOrderSlots(byProject, byCurrency, rates bool) string {
 	amount := strings.Replace(amountSQL(finite("o.total"), "$4", rates), "r.rate", finite("r.rate"), 1)
-	const utc = `((o.created_at - $5::int8 * interval '1 microsecond') AT TIME ZONE 'UTC')`
-	slot := `((` + utc + `::date - DATE '1970-01-01')::int8 * 96 + extract(hour FROM ` + utc + `)::int8 * 4 + extract(minute FROM ` + utc + `)::int8 / 15)`
+	slot := sqlSlot("o.created_at", "$5")
 	set := "x.slot"
 	project := "NULL::text"
 	if byProject {
