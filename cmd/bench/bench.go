@@ -35,6 +35,7 @@ type bench struct {
 	peers    map[string]map[string]peerQuery // by dashboard name and panel title
 	peerPool *pgxpool.Pool                   // one connection per panel
 	heapFile string                          // write a heap profile after each cold refresh (the last one stays)
+	panelLog bool                            // log each panel's time in every refresh
 }
 
 // officeDay is a weekday of the demo's business hours.

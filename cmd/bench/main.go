@@ -53,6 +53,7 @@ type config struct {
 	loadOnly      bool
 	checkOnly     bool
 	memProfile    string
+	panelLog      bool
 }
 
 func parseFlags(args []string) (config, error) {
@@ -76,6 +77,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the plugin refreshes to this file")
 	fs.StringVar(&c.only, "only", "", "with -plugin-only: the dashboards to refresh, by name (ecommerce,csat); empty: all five")
 	fs.StringVar(&c.memProfile, "memprofile", "", "write a heap profile, taken at the peak of the last cold refresh, to this file")
+	fs.BoolVar(&c.panelLog, "panel-log", false, "log each panel's time in every plugin refresh (cold, warm, auto-refresh): which panels a refresh waits for")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -146,6 +148,7 @@ func run(args []string) error {
 		return nil
 	}
 	b.heapFile = cfg.memProfile
+	b.panelLog = cfg.panelLog
 	rep := &report{cfg: cfg, args: strings.Join(append([]string{""}, args...), " "), machine: readMachine(),
 		postgres: db.version(ctx), end: db.end, started: time.Now(), load: db.load, scale: cfg.scale}
 	if !cfg.pluginOnly {

@@ -158,7 +158,11 @@ func (b *bench) refresh(ctx context.Context, ds backend.QueryDataHandler, panels
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			start := time.Now()
 			resp, err := ds.QueryData(ctx, &backend.QueryDataRequest{PluginContext: pctx, Queries: []backend.DataQuery{q}})
+			if b.panelLog {
+				log.Printf("  panel %s / %s: %s", p.dashboard, p.panel, ms(time.Since(start)))
+			}
 			if err == nil {
 				err = resp.Responses[q.RefID].Error
 			}
