@@ -76,8 +76,7 @@ type dataset struct {
 	surveys   *store.Surveys
 	surveyTkt []int32
 	displays  *store.Displays
-	orders    *store.Orders     // nil unless needs.orders
-	slots     *store.OrderSlots // instead of orders, for pure order aggregates (slots.go)
+	orders    *store.Orders // nil unless needs.orders
 	lines     *store.Lines
 	history   *store.History
 	firsts    *store.FirstOrders // by tickets.Customers id, with needs.firstOrders

@@ -61,25 +61,54 @@ func (e *Engine) aggregateSlots(ctx context.Context, metrics []*Metric, dims []s
 	if !ag.onSlotGrid() {
 		return nil, nil // a zone off the quarter-hour grid: do not read what cannot be used
 	}
-	r := store.OrderSlotRead{From: from, To: to, Excluded: e.settings.ExcludedStatuses, Currency: e.settings.Currency,
+	r := store.OrderSlotRead{Excluded: e.settings.ExcludedStatuses, Currency: e.settings.Currency,
 		Phase: slotPhase(from, align), ByProject: cols.project, ByCurrency: cols.currency}
-	s, err := e.orders.ReadOrderSlots(ctx, r)
+	reads, err := e.orderSlotPieces(ctx, d, from, to, r)
 	if err != nil {
 		return nil, err
-	}
-	d.read("orders %s summed by PostgreSQL per %s slot%s", span(from, to), store.SlotWidth, slotColsText(cols))
-	d.slots, d.rates = s, s.Rates
-	d.unconv = &unconverted{currencies: s.Currencies}
-	for i, n := range s.Unconverted {
-		d.unconv.addN(d.from, s.UnconvertedCurrency[i], n) // all of them are in the range read
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if !ag.runSlots() {
-		return nil, nil
+	for _, s := range reads {
+		if !ag.runSlots(s) {
+			return nil, nil
+		}
 	}
 	return ag, nil
+}
+
+// orderSlotPieces reads the order slots of [from, to) in the pieces of readPieces, concurrently, and
+// counts the orders they leave out for their currency. Their sums add up: a slot cut by a piece's
+// bound has its orders in two rows, each inside the range, which rollUp puts in the same bucket.
+func (e *Engine) orderSlotPieces(ctx context.Context, d *dataset, from, to time.Time, r store.OrderSlotRead) ([]*store.OrderSlots, error) {
+	pieces := e.readPieces(from, to)
+	reads := make([]*store.OrderSlots, len(pieces))
+	var g group
+	for k, piece := range pieces {
+		r := r
+		r.From, r.To = piece[0], piece[1]
+		g.run(func() (err error) {
+			reads[k], err = e.orders.ReadOrderSlots(ctx, r)
+			return err
+		})
+	}
+	if err := g.wait(); err != nil {
+		return nil, err
+	}
+	cols := slotCols{project: r.ByProject, currency: r.ByCurrency}
+	for _, piece := range pieces {
+		d.read("orders %s summed by PostgreSQL per %s slot%s", span(piece[0], piece[1]), store.SlotWidth, slotColsText(cols))
+	}
+	d.unconv = &unconverted{currencies: store.NewDict()}
+	for _, s := range reads {
+		d.rates = s.Rates
+		for i, n := range s.Unconverted {
+			// All of them are in the range read.
+			d.unconv.addN(d.from, d.unconv.currencies.ID(d.nameOr(s.Currencies, s.UnconvertedCurrency[i])), n)
+		}
+	}
+	return reads, nil
 }
 
 // slotPhase is the phase of the slots of a range that starts at from: 0 for the current range, and
@@ -108,9 +137,8 @@ func (ag *aggregation) onSlotGrid() bool {
 	return true
 }
 
-// slotResolver resolves a dimension of slot rows.
-func (d *dataset) slotResolver(dim string, in *interner) resolver {
-	s := d.slots
+// slotResolver resolves a dimension of the rows of slot read s.
+func slotResolver(s *store.OrderSlots, dim string, in *interner) resolver {
 	if dim == "project" {
 		return func(i int, buf []int32) []int32 { return append(buf, in.from(s.Projects, s.Project[i], labelNone)) }
 	}
@@ -119,8 +147,7 @@ func (d *dataset) slotResolver(dim string, in *interner) resolver {
 
 // runSlots is run over order slot rows: each adds its orders to the bucket that holds all of them.
 // It returns false when the orders of a slot may fall into two buckets.
-func (ag *aggregation) runSlots() bool {
-	s := ag.d.slots
+func (ag *aggregation) runSlots(s *store.OrderSlots) bool {
 	type adder struct {
 		part int
 		add  func(s *store.OrderSlots, i int, a *acc)
@@ -131,7 +158,8 @@ func (ag *aggregation) runSlots() bool {
 			adds = append(adds, adder{ag.offsets[mi] + pi, p.slot})
 		}
 	}
-	return ag.rollUp(s.Len(), s.Start, ag.d.slotResolver, func(i int, accs []acc) {
+	resolve := func(dim string, in *interner) resolver { return slotResolver(s, dim, in) }
+	return ag.rollUp(s.Len(), s.Start, resolve, func(i int, accs []acc) {
 		for _, x := range adds {
 			x.add(s, i, &accs[x.part])
 		}
@@ -209,48 +237,57 @@ func (e *Engine) productColumns(o options) (slotCols, bool) {
 // as it reads it.
 func (e *Engine) productSums(ctx context.Context, from, to time.Time, o options, cols slotCols) (*dataset, *productTotals, error) {
 	d := &dataset{e: e, opts: o, from: from.UnixMicro(), to: to.UnixMicro(), now: e.now().UnixMicro()}
-	var (
-		g     group
-		sums  *store.ProductSums
-		slots *store.OrderSlots
-	)
-	g.run(func() (err error) {
-		sums, err = e.orders.ReadProductSums(ctx, store.ProductRead{From: from, To: to, Excluded: e.settings.ExcludedStatuses,
-			Currency: e.settings.Currency, ByProject: cols.project, ByCurrency: cols.currency})
-		return err
-	})
-	g.run(func() (err error) {
-		slots, err = e.orders.ReadOrderSlots(ctx, store.OrderSlotRead{From: from, To: to, Excluded: e.settings.ExcludedStatuses,
+	// The pieces of readPieces, each summed per product; the order slots count the orders left out for
+	// their currency.
+	pieces := e.readPieces(from, to)
+	sums := make([]*store.ProductSums, len(pieces))
+	var g group
+	for k, piece := range pieces {
+		g.run(func() (err error) {
+			sums[k], err = e.orders.ReadProductSums(ctx, store.ProductRead{From: piece[0], To: piece[1], Excluded: e.settings.ExcludedStatuses,
+				Currency: e.settings.Currency, ByProject: cols.project, ByCurrency: cols.currency})
+			return err
+		})
+	}
+	g.run(func() error {
+		_, err := e.orderSlotPieces(ctx, d, from, to, store.OrderSlotRead{Excluded: e.settings.ExcludedStatuses,
 			Currency: e.settings.Currency, ByProject: cols.project, ByCurrency: cols.currency})
 		return err
 	})
 	if err := g.wait(); err != nil {
 		return nil, nil, err
 	}
-	d.read("order_lines of the orders %s summed by PostgreSQL per product%s", span(from, to), slotColsText(cols))
-	d.read("orders %s summed by PostgreSQL per %s slot%s", span(from, to), store.SlotWidth, slotColsText(cols))
-	d.rates = slots.Rates
-	d.unconv = &unconverted{currencies: slots.Currencies}
-	for i, n := range slots.Unconverted {
-		d.unconv.addN(d.from, slots.UnconvertedCurrency[i], n)
+	for _, piece := range pieces {
+		d.read("order_lines of the orders %s summed by PostgreSQL per product%s", span(piece[0], piece[1]), slotColsText(cols))
 	}
-	// One name per product id, as the rows path gives each product the name of its first line read.
-	name := make([]int32, len(sums.Products.Values))
-	for i := range name {
-		name[i] = -1
-	}
-	for i, pid := range sums.Product {
-		if name[pid] >= 0 && name[pid] != sums.Name[i] {
-			return d, nil, nil
+	// One name per product id, as the rows path gives each product the name of its first line read: a
+	// product named differently by two lines is left to the rows path.
+	p := &productTotals{}
+	var named []bool
+	index := map[string]int{}
+	at := make([][]int, len(sums)) // per piece, per Products id: the product's index in p
+	for k, s := range sums {
+		at[k] = make([]int, len(s.Products.Values))
+		for pid, id := range s.Products.Values {
+			x, ok := index[id]
+			if !ok {
+				x = len(p.ids)
+				index[id] = x
+				p.ids, p.names, named = append(p.ids, id), append(p.names, ""), append(named, false)
+			}
+			at[k][pid] = x
 		}
-		name[pid] = sums.Name[i]
+		for i, pid := range s.Product {
+			x, name := at[k][pid], s.Names.Values[s.Name[i]]
+			if named[x] && p.names[x] != name {
+				return d, nil, nil
+			}
+			p.names[x], named[x] = name, true
+		}
 	}
-	p := &productTotals{ids: sums.Products.Values, names: make([]string, len(name)), rev: make([]int64, len(name)), qty: make([]int64, len(name))}
-	for pid, n := range name {
-		p.names[pid] = sums.Names.Values[n]
-	}
+	p.rev, p.qty = make([]int64, len(p.ids)), make([]int64, len(p.ids))
 	type check struct {
-		label   func(i int) string
+		label   func(s *store.ProductSums, i int) string
 		values  []string
 		exclude bool
 	}
@@ -259,25 +296,28 @@ func (e *Engine) productSums(ctx context.Context, from, to time.Time, o options,
 		ch := check{values: c.values, exclude: c.exclude}
 		switch c.dim {
 		case "project":
-			ch.label = func(i int) string { return d.nameOr(sums.Projects, sums.Project[i]) }
+			ch.label = func(s *store.ProductSums, i int) string { return d.nameOr(s.Projects, s.Project[i]) }
 		case "currency":
-			ch.label = func(i int) string { return d.nameOr(sums.Currencies, sums.Currency[i]) }
+			ch.label = func(s *store.ProductSums, i int) string { return d.nameOr(s.Currencies, s.Currency[i]) }
 		default:
-			ch.label = func(i int) string { return p.names[sums.Product[i]] }
+			ch.label = func(s *store.ProductSums, i int) string { return s.Names.Values[s.Name[i]] }
 		}
 		checks = append(checks, ch)
 	}
-rows:
-	for i, pid := range sums.Product {
-		for _, c := range checks {
-			if slices.Contains(c.values, c.label(i)) == c.exclude {
-				continue rows
+	for k, s := range sums {
+	rows:
+		for i, pid := range s.Product {
+			for _, c := range checks {
+				if slices.Contains(c.values, c.label(s, i)) == c.exclude {
+					continue rows
+				}
 			}
+			x := at[k][pid]
+			p.rev[x] += s.Amount[i]
+			p.qty[x] += s.Quantity[i]
+			p.totalRev += s.Amount[i]
+			p.totalQty += s.Quantity[i]
 		}
-		p.rev[pid] += sums.Amount[i]
-		p.qty[pid] += sums.Quantity[i]
-		p.totalRev += sums.Amount[i]
-		p.totalQty += sums.Quantity[i]
 	}
 	return d, p, nil
 }

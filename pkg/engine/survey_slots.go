@@ -91,7 +91,7 @@ func (e *Engine) aggregateSurveySlots(ctx context.Context, metrics []*Metric, di
 	}
 	// The pieces are read concurrently. Their sums add up: a slot cut by a piece's bound has its
 	// surveys in two rows, each inside the range, which rollUp puts in the same bucket.
-	pieces := e.surveyPieces(from, to)
+	pieces := e.readPieces(from, to)
 	reads := make([]*store.SurveySlots, len(pieces))
 	var g group
 	for k, piece := range pieces {
@@ -122,11 +122,12 @@ func (e *Engine) aggregateSurveySlots(ctx context.Context, metrics []*Metric, di
 	return ag, nil
 }
 
-// surveyPieces splits [from, to) for the survey reads. With a read cache, the cells of the read grid
-// that the range covers whole are one read, and each cut cell at its ends another: an auto-refresh, the
-// same range moved forward by a minute, then finds the middle read in the cache and reads only the two
-// small ends again. Without a cache (alerts, tests), the range is one read.
-func (e *Engine) surveyPieces(from, to time.Time) [][2]time.Time {
+// readPieces splits [from, to) for the reads that PostgreSQL sums (survey slots, order slots, product
+// sums). With a read cache, the cells of the read grid that the range covers whole are one read, and
+// each cut cell at its ends another: an auto-refresh, the same range moved forward by a minute, then
+// finds the middle read in the cache and reads only the two small ends again. Without a cache (alerts,
+// tests), the range is one read.
+func (e *Engine) readPieces(from, to time.Time) [][2]time.Time {
 	g := e.grid(from, to)
 	if g <= 0 {
 		return [][2]time.Time{{from, to}}

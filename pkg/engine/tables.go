@@ -736,60 +736,86 @@ func (e *Engine) Retention(ctx context.Context, r Request) (*Table, error) {
 		return t.Year()*12 + int(t.Month()) - 1
 	}
 	firstMonth, lastMonth := monthOf(d.from), monthOf(d.to-1)
-	type cohort struct {
-		customers map[int32]bool
-		active    []map[int32]bool
+	// The start of each month of the range, then the end of the last: an order's month is found among
+	// them, without a time zone conversion per order.
+	bounds := make([]int64, 0, lastMonth-firstMonth+2)
+	for m := firstMonth; m <= lastMonth+1; m++ {
+		bounds = append(bounds, time.Date(m/12, time.Month(m%12+1), 1, 0, 0, 0, 0, o.loc).UnixMicro())
 	}
-	cohorts := map[int]*cohort{}
-	start := map[int32]int{} // customer -> cohort month
-	ord := d.orders
-	idx := make([]int, 0, ord.Len())
-	for i := range ord.Len() {
-		if ord.Created[i] >= d.from && ord.Created[i] < d.to && d.eligible(factOrder, i) && keep(i) && ord.Customer[i] >= 0 {
-			idx = append(idx, i)
+	monthIn := func(us int64) int { // 0 for firstMonth
+		k, _ := slices.BinarySearch(bounds, us+1)
+		return k - 1
+	}
+	for k, b := range bounds {
+		if monthOf(b) != firstMonth+k || monthOf(b-1) != firstMonth+k-1 {
+			// A zone whose midnight is repeated at a month's start: convert each order instead.
+			monthIn = func(us int64) int { return monthOf(us) - firstMonth }
+			break
 		}
 	}
-	sort.Slice(idx, func(a, b int) bool { return ord.Created[idx[a]] < ord.Created[idx[b]] })
-	for _, i := range idx {
-		c, m := ord.Customer[i], monthOf(ord.Created[i])
-		if d.orderNew[i] {
-			co := cohorts[m]
-			if co == nil {
-				co = &cohort{customers: map[int32]bool{}, active: make([]map[int32]bool, months+1)}
-				cohorts[m] = co
-			}
-			co.customers[c] = true
-			start[c] = m
+	ord := d.orders
+	kept := func(i int) bool {
+		return ord.Created[i] >= d.from && ord.Created[i] < d.to && d.eligible(factOrder, i) && keep(i) && ord.Customer[i] >= 0
+	}
+	// A customer's cohort is the month of its first eligible order ever; its other orders are later,
+	// or at the same instant (the same month): no order needs to wait for its customer's first.
+	nm := lastMonth - firstMonth + 1
+	cohortOf := make([]int32, len(ord.Customers.Values))
+	for c := range cohortOf {
+		cohortOf[c] = -1
+	}
+	size := make([]int64, nm)
+	for i := range ord.Len() {
+		if d.orderNew[i] && kept(i) {
+			m := monthIn(ord.Created[i])
+			cohortOf[ord.Customer[i]] = int32(m)
+			size[m]++
+		}
+	}
+	// active[m][k]: the customers of cohort m who ordered k months later, each once (seen, a bit per
+	// customer and month).
+	active := make([][]int64, nm)
+	for m := range active {
+		active[m] = make([]int64, months+1)
+	}
+	seen := make([]uint64, (len(cohortOf)*(months+1)+63)/64)
+	for i := range ord.Len() {
+		if d.orderNew[i] || !kept(i) {
 			continue
 		}
-		if cm, ok := start[c]; ok && m > cm && m-cm <= months {
-			co := cohorts[cm]
-			if co.active[m-cm] == nil {
-				co.active[m-cm] = map[int32]bool{}
+		c := ord.Customer[i]
+		cm := cohortOf[c]
+		if cm < 0 {
+			continue
+		}
+		if k := monthIn(ord.Created[i]) - int(cm); k >= 1 && k <= months {
+			bit := int(c)*(months+1) + k
+			if seen[bit/64]&(1<<(bit%64)) == 0 {
+				seen[bit/64] |= 1 << (bit % 64)
+				active[cm][k]++
 			}
-			co.active[m-cm][c] = true
 		}
 	}
 	var (
 		labels []string
 		starts []time.Time
-		size   []int64
+		sizes  []int64
 		cols   = make([][]*float64, months)
 	)
 	for m := firstMonth; m <= lastMonth; m++ {
-		co := cohorts[m]
-		if co == nil {
+		x := m - firstMonth
+		if size[x] == 0 {
 			continue
 		}
 		labels = append(labels, fmt.Sprintf("%04d-%02d", m/12, m%12+1))
 		starts = append(starts, time.Date(m/12, time.Month(m%12+1), 1, 0, 0, 0, 0, o.loc))
-		size = append(size, int64(len(co.customers)))
+		sizes = append(sizes, size[x])
 		for k := 1; k <= months; k++ {
 			if m+k > lastMonth {
 				cols[k-1] = append(cols[k-1], nil)
 				continue
 			}
-			v := float64(len(co.active[k])) / float64(len(co.customers)) * 100
+			v := float64(active[x][k]) / float64(size[x]) * 100
 			cols[k-1] = append(cols[k-1], &v)
 		}
 	}
@@ -797,7 +823,7 @@ func (e *Engine) Retention(ctx context.Context, r Request) (*Table, error) {
 	tab.Columns = []Column{
 		{"cohort", "Cohort", "", nonNil(labels)},
 		{"cohort_start", "Cohort start", "", nonNilT(starts)},
-		{"customers", "Customers", unitShort, nonNilI(size)},
+		{"customers", "Customers", unitShort, nonNilI(sizes)},
 	}
 	for k := 1; k <= months; k++ {
 		col := cols[k-1]
