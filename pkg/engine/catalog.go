@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 	"sort"
 
@@ -144,13 +145,52 @@ func percentile(p float64) func(a []*acc) (float64, bool) {
 		if len(v) == 0 {
 			return 0, false
 		}
-		slices.Sort(v)
 		rank := int(math.Ceil(p / 100 * float64(len(v))))
 		if rank < 1 {
 			rank = 1
 		}
-		return float64(v[rank-1]) / 1e6, true
+		return float64(nthSmallest(v, rank-1)) / 1e6, true
 	}
+}
+
+// nthSmallest returns the k-th smallest of v (0-based), reordering v: a quickselect with three-way
+// partitions (many equal durations cost nothing), which sorts what is left when it keeps choosing
+// poor pivots. A percentile of n values then costs O(n), where sorting them costs O(n log n).
+func nthSmallest(v []int64, k int) int64 {
+	lo, hi := 0, len(v) // k is in v[lo:hi]
+	for budget := 2*bits.Len(uint(len(v))) + 8; hi-lo > 16; budget-- {
+		if budget == 0 {
+			slices.Sort(v[lo:hi])
+			return v[k]
+		}
+		a, b, c := v[lo], v[lo+(hi-lo)/2], v[hi-1]
+		pivot := max(min(a, b), min(max(a, b), c)) // the median of the three
+		// v[lo:lt] < pivot, v[lt:i] == pivot, v[gt:hi] > pivot
+		lt, i, gt := lo, lo, hi
+		for i < gt {
+			switch x := v[i]; {
+			case x < pivot:
+				v[lt], v[i] = v[i], v[lt]
+				lt++
+				i++
+			case x > pivot:
+				gt--
+				v[gt], v[i] = v[i], v[gt]
+			default:
+				i++
+			}
+		}
+		switch {
+		case k < lt:
+			hi = lt
+		case k >= gt:
+			lo = gt
+		default:
+			return pivot
+		}
+	}
+	slices.Sort(v[lo:hi])
+	return v[k]
 }
 
 // wilsonLower is the lower bound of the 95% Wilson score interval of pos successes out of n, in %.

@@ -33,6 +33,21 @@ func (in *interner) id(v string) int32 {
 	return id
 }
 
+// lazyIDs returns the output id of names[k], found once per name: numbered when first asked for, as
+// id numbers them (a name never met is never numbered).
+func (in *interner) lazyIDs(names []string) func(k int) int32 {
+	ids := make([]int32, len(names))
+	for k := range ids {
+		ids[k] = -1
+	}
+	return func(k int) int32 {
+		if ids[k] < 0 {
+			ids[k] = in.id(names[k])
+		}
+		return ids[k]
+	}
+}
+
 // from maps a source dictionary id (-1 = NULL) to an output id, through a table built once per dict.
 func (in *interner) from(d *store.Dict, id int32, null string) int32 {
 	if id < 0 {
@@ -109,11 +124,11 @@ func (d *dataset) ticketResolver(dim string, in *interner) resolver {
 			return buf
 		}
 	case "segment":
-		return func(i int, buf []int32) []int32 { return append(buf, in.id(segmentNames[d.ticketSeg[i]])) }
+		ids := in.lazyIDs(segmentNames[:])
+		return func(i int, buf []int32) []int32 { return append(buf, ids(int(d.ticketSeg[i]))) }
 	case "handled_by":
-		return func(i int, buf []int32) []int32 {
-			return append(buf, in.id(handledByNames[handledBy(d.msgs.flags[i])]))
-		}
+		ids := in.lazyIDs(handledByNames[:])
+		return func(i int, buf []int32) []int32 { return append(buf, ids(int(handledBy(d.msgs.flags[i])))) }
 	}
 	return nil
 }
@@ -175,18 +190,20 @@ func (d *dataset) orderResolver(dim string, in *interner) resolver {
 	o := d.orders
 	switch dim {
 	case "customer_type":
+		ids := in.lazyIDs([]string{"returning", "new"})
 		return func(i int, buf []int32) []int32 {
 			if d.orderNew[i] {
-				return append(buf, in.id("new"))
+				return append(buf, ids(1))
 			}
-			return append(buf, in.id("returning"))
+			return append(buf, ids(0))
 		}
 	case "project":
 		return func(i int, buf []int32) []int32 { return append(buf, in.from(o.Projects, o.Project[i], labelNone)) }
 	case "currency":
 		return func(i int, buf []int32) []int32 { return append(buf, in.from(o.Currencies, o.Currency[i], labelNone)) }
 	case "segment":
-		return func(i int, buf []int32) []int32 { return append(buf, in.id(segmentNames[d.orderSeg[i]])) }
+		ids := in.lazyIDs(segmentNames[:])
+		return func(i int, buf []int32) []int32 { return append(buf, ids(int(d.orderSeg[i]))) }
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/supportops/grafana-support-analytics/pkg/store"
@@ -480,13 +481,59 @@ func selectFirst(rows []int, k int, cmp func(a, b int) int) {
 
 // ticketScores reads the latest CSAT score of the tickets rows.
 func (d *dataset) ticketScores(ctx context.Context, rows []int) (map[string]int16, error) {
+	memo, err := derive(ctx, d.tickets, "ticket scores", func(context.Context) (*scoreMemo, error) {
+		return &scoreMemo{known: map[string]knownScore{}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
 	ids := make([]string, len(rows))
 	for k, i := range rows {
 		ids[k] = d.tickets.ID.At(i)
 	}
-	scores, err := d.e.helpdesk.ReadTicketScores(ctx, ids)
-	d.read("latest csat score of %d tickets", len(ids))
-	return scores, err
+	var missing []string
+	memo.mu.Lock()
+	for _, id := range ids {
+		if _, ok := memo.known[id]; !ok {
+			missing = append(missing, id)
+		}
+	}
+	memo.mu.Unlock()
+	if len(missing) > 0 {
+		read, err := d.e.helpdesk.ReadTicketScores(ctx, missing)
+		if err != nil {
+			return nil, err
+		}
+		memo.mu.Lock()
+		for _, id := range missing {
+			score, ok := read[id]
+			memo.known[id] = knownScore{score, ok}
+		}
+		memo.mu.Unlock()
+	}
+	d.read("latest csat score of %d tickets (%d read, the others kept with the ticket read)", len(ids), len(missing))
+	out := make(map[string]int16, len(ids))
+	memo.mu.Lock()
+	defer memo.mu.Unlock()
+	for _, id := range ids {
+		if k := memo.known[id]; k.ok {
+			out[id] = k.score
+		}
+	}
+	return out, nil
+}
+
+// scoreMemo keeps the latest CSAT score of the tickets of one ticket read, or that it has none, once read: the
+// drill-downs of a refresh, and of the auto-refreshes within the read's lifetime, read each ticket's
+// score once.
+type scoreMemo struct {
+	mu    sync.Mutex
+	known map[string]knownScore
+}
+
+type knownScore struct {
+	score int16
+	ok    bool // the ticket has a score
 }
 
 // segmentsOf is the segment of each of rows: from the segments of every ticket when the dataset has
