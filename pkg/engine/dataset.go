@@ -321,16 +321,20 @@ func (d *dataset) loadMessages(ctx context.Context, from, to time.Time, n needs,
 	if n.participants {
 		r.SurveysFrom, r.SurveysTo = &from, &to
 	}
-	if n.messagesAll {
-		r.TicketRead = tr
-	}
 	t := d.tickets
+	if n.messagesAll {
+		// The tickets of the ticket read: its ranges, and the tickets it listed apart from them by id,
+		// without listing them again.
+		r.TicketRead, r.IDs = tr, t.Listed
+		r.SurveysFrom, r.SurveysTo, r.OpenAt = nil, nil, nil
+	}
 	var err error
 	var openAt time.Time
 	if r.OpenAt != nil {
 		openAt = *r.OpenAt
 	}
-	key := keyOf("messages", r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, r.Open, r.SurveysFrom != nil, r.Participants, openAt)
+	key := keyOf("messages", r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, r.Open, r.SurveysFrom != nil, r.Participants, openAt,
+		n.messagesAll)
 	d.msgs, err = derive(ctx, t, key, func(ctx context.Context) (*ticketMessages, error) {
 		m, err := d.e.helpdesk.ReadMessages(ctx, r)
 		if err != nil {
@@ -372,6 +376,9 @@ func (d *dataset) loadMessages(ctx context.Context, from, to time.Time, n needs,
 	d.read("messages of the tickets created %s, closed %s%s%s%s", span(r.CreatedFrom, r.CreatedTo), span(r.ClosedFrom, r.ClosedTo),
 		map[bool]string{true: ", open ones created before the end", false: ""}[r.Open],
 		map[bool]string{true: ", surveyed in range, with participants", false: ""}[r.Participants], open)
+	if n.messagesAll {
+		d.read("messages of the %d other tickets of the ticket read, by id", len(r.IDs))
+	}
 	return err
 }
 

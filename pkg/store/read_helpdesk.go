@@ -59,6 +59,7 @@ func (s *Store) ReadTickets(ctx context.Context, r TicketRead) (*Tickets, error)
 				missing = append(missing, id)
 			}
 		}
+		t.Listed = missing
 		if len(missing) > 0 {
 			none := time.Time{}
 			if err := s.appendTickets(ctx, t, none, none, none, none, false, missing); err != nil {

@@ -46,6 +46,11 @@ type Tickets struct {
 	Closed       []int64 // micros or Null
 
 	Customers, Channels, Projects, Topics, Priorities, Agents, TagNames *Dict
+
+	// Listed are the ids of the tickets the read named apart from its ranges (surveyed, open at an
+	// instant) that its ranges did not already hold: with the ranges, they make the whole read, which
+	// a message read of the same tickets can ask for without listing them again.
+	Listed []string
 }
 
 // Len is the number of tickets.
