@@ -3,6 +3,7 @@ package engine
 import (
 	"container/list"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -200,8 +201,10 @@ func keyOf(parts ...any) string {
 			fmt.Fprintf(&b, "%d:%x", len(v), h.Sum64())
 		case []time.Time:
 			h := fnv.New64a()
+			var buf [8]byte
 			for _, t := range v {
-				fmt.Fprint(h, t.UnixMicro(), ",")
+				binary.LittleEndian.PutUint64(buf[:], uint64(t.UnixMicro()))
+				h.Write(buf[:])
 			}
 			fmt.Fprintf(&b, "%d:%x", len(v), h.Sum64())
 		default:

@@ -89,6 +89,9 @@ type dataset struct {
 	unconv    *unconverted // orders left out for their currency
 	rates     bool         // the order store has exchange_rates
 
+	slaOnce    sync.Once
+	slaTargets []int64 // by ticket priority id + 1 (slaTarget)
+
 	mu    sync.Mutex
 	reads []string // what was read, for ExecutedQueryString
 }

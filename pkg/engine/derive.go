@@ -495,16 +495,25 @@ const (
 	slaMissed         // late reply, or target passed unanswered
 )
 
+// slaTarget is the first-response target of ticket i's priority (normal's for none or another), in
+// micros: from a table by priority id, made once per computation.
 func (d *dataset) slaTarget(i int) int64 {
-	name := "normal"
-	if p := d.tickets.Priority[i]; p >= 0 {
-		name = d.tickets.Priorities.Values[p]
-	}
-	target, ok := d.e.settings.SLATargets[name]
-	if !ok {
-		target = d.e.settings.SLATargets["normal"]
-	}
-	return target.Microseconds()
+	d.slaOnce.Do(func() {
+		target := func(name string) int64 {
+			t, ok := d.e.settings.SLATargets[name]
+			if !ok {
+				t = d.e.settings.SLATargets["normal"]
+			}
+			return t.Microseconds()
+		}
+		prios := d.tickets.Priorities.Values
+		d.slaTargets = make([]int64, len(prios)+1) // [0]: no priority
+		d.slaTargets[0] = target("normal")
+		for k, name := range prios {
+			d.slaTargets[k+1] = target(name)
+		}
+	})
+	return d.slaTargets[d.tickets.Priority[i]+1]
 }
 
 func (d *dataset) slaState(i int) int {
