@@ -82,18 +82,12 @@ func (e *Engine) aggregateSlots(ctx context.Context, metrics []*Metric, dims []s
 // counts the orders they leave out for their currency. Their sums add up: a slot cut by a piece's
 // bound has its orders in two rows, each inside the range, which rollUp puts in the same bucket.
 func (e *Engine) orderSlotPieces(ctx context.Context, d *dataset, from, to time.Time, r store.OrderSlotRead) ([]*store.OrderSlots, error) {
-	pieces := e.readPieces(from, to)
-	reads := make([]*store.OrderSlots, len(pieces))
-	var g group
-	for k, piece := range pieces {
+	reads, pieces, err := readInPieces(e, from, to, func(from, to time.Time) (*store.OrderSlots, error) {
 		r := r
-		r.From, r.To = piece[0], piece[1]
-		g.run(func() (err error) {
-			reads[k], err = e.orders.ReadOrderSlots(ctx, r)
-			return err
-		})
-	}
-	if err := g.wait(); err != nil {
+		r.From, r.To = from, to
+		return e.orders.ReadOrderSlots(ctx, r)
+	})
+	if err != nil {
 		return nil, err
 	}
 	cols := slotCols{project: r.ByProject, currency: r.ByCurrency}
@@ -148,22 +142,9 @@ func slotResolver(s *store.OrderSlots, dim string, in *interner) resolver {
 // runSlots is run over order slot rows: each adds its orders to the bucket that holds all of them.
 // It returns false when the orders of a slot may fall into two buckets.
 func (ag *aggregation) runSlots(s *store.OrderSlots) bool {
-	type adder struct {
-		part int
-		add  func(s *store.OrderSlots, i int, a *acc)
-	}
-	var adds []adder
-	for mi, m := range ag.metrics {
-		for pi, p := range m.parts {
-			adds = append(adds, adder{ag.offsets[mi] + pi, p.slot})
-		}
-	}
+	add := partAdder(ag, func(p part) func(*store.OrderSlots, int, *acc) { return p.slot })
 	resolve := func(dim string, in *interner) resolver { return slotResolver(s, dim, in) }
-	return ag.rollUp(s.Len(), s.Start, resolve, func(i int, accs []acc) {
-		for _, x := range adds {
-			x.add(s, i, &accs[x.part])
-		}
-	})
+	return ag.rollUp(s.Len(), s.Start, resolve, func(i int, accs []acc) { add(s, i, accs) })
 }
 
 // rollUp adds n rows summed per slot (or, with start nil, over the whole range) into the buckets:

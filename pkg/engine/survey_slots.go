@@ -79,47 +79,65 @@ func (e *Engine) aggregateSurveySlots(ctx context.Context, metrics []*Metric, di
 	if byTime {
 		r.Phase = slotPhase(from, align)
 	}
-	type adder struct {
-		part int
-		add  func(s *store.SurveySlots, i int, a *acc)
-	}
-	var adds []adder
-	for mi, m := range ag.metrics {
-		for pi, p := range m.parts {
-			adds = append(adds, adder{ag.offsets[mi] + pi, p.survey})
-		}
-	}
-	// The pieces are read concurrently. Their sums add up: a slot cut by a piece's bound has its
-	// surveys in two rows, each inside the range, which rollUp puts in the same bucket.
-	pieces := e.readPieces(from, to)
-	reads := make([]*store.SurveySlots, len(pieces))
-	var g group
-	for k, piece := range pieces {
+	add := partAdder(ag, func(p part) func(*store.SurveySlots, int, *acc) { return p.survey })
+	// Their sums add up: a slot cut by a piece's bound has its surveys in two rows, each inside the
+	// range, which rollUp puts in the same bucket.
+	reads, pieces, err := readInPieces(e, from, to, func(from, to time.Time) (*store.SurveySlots, error) {
 		r := r
-		r.From, r.To = piece[0], piece[1]
-		g.run(func() (err error) {
-			reads[k], err = e.helpdesk.ReadSurveySlots(ctx, r)
-			d.read("%s", surveySlotsText(r))
-			return err
-		})
-	}
-	if err := g.wait(); err != nil {
+		r.From, r.To = from, to
+		return e.helpdesk.ReadSurveySlots(ctx, r)
+	})
+	if err != nil {
 		return nil, err
+	}
+	for _, piece := range pieces {
+		r.From, r.To = piece[0], piece[1]
+		d.read("%s", surveySlotsText(r))
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	for _, s := range reads {
 		resolve := func(dim string, in *interner) resolver { return surveySlotResolver(s, dim, in) }
-		if !ag.rollUp(s.Len(), s.Start, resolve, func(i int, accs []acc) {
-			for _, x := range adds {
-				x.add(s, i, &accs[x.part])
-			}
-		}) {
+		if !ag.rollUp(s.Len(), s.Start, resolve, func(i int, accs []acc) { add(s, i, accs) }) {
 			return nil, nil
 		}
 	}
 	return ag, nil
+}
+
+// readInPieces reads [from, to) in the pieces of readPieces, concurrently: the reads and their pieces.
+func readInPieces[T any](e *Engine, from, to time.Time, read func(from, to time.Time) (T, error)) ([]T, [][2]time.Time, error) {
+	pieces := e.readPieces(from, to)
+	reads := make([]T, len(pieces))
+	var g group
+	for k, piece := range pieces {
+		g.run(func() (err error) {
+			reads[k], err = read(piece[0], piece[1])
+			return err
+		})
+	}
+	return reads, pieces, g.wait()
+}
+
+// partAdder adds row i of a summed read to the accumulators of a bucket, through each part's adder
+// of that read (pick).
+func partAdder[S any](ag *aggregation, pick func(p part) func(S, int, *acc)) func(s S, i int, accs []acc) {
+	type adder struct {
+		part int
+		add  func(S, int, *acc)
+	}
+	var adds []adder
+	for mi, m := range ag.metrics {
+		for pi, p := range m.parts {
+			adds = append(adds, adder{ag.offsets[mi] + pi, pick(p)})
+		}
+	}
+	return func(s S, i int, accs []acc) {
+		for _, x := range adds {
+			x.add(s, i, &accs[x.part])
+		}
+	}
 }
 
 // readPieces splits [from, to) for the reads that PostgreSQL sums (survey slots, order slots, product
