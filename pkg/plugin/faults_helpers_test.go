@@ -186,7 +186,8 @@ func role(t *testing.T, db *pgtest.DB, name string, extra map[string]any) (map[s
 	sql := strings.NewReplacer("grafana_support", user, "change-me", password,
 		"DATABASE helpdesk", "DATABASE "+pgx.Identifier{db.Name}.Sanitize()).Replace(readOnlyRoleSQL(t))
 	// Scenarios run in parallel, and two GRANTs on the same schema at once can fail with "tuple
-	// concurrently updated" (both rewrite the schema's ACL): one role is created at a time.
+	// concurrently updated" (both rewrite the schema's ACL), as can a GRANT beside another scenario's
+	// DROP OWNED BY (which revokes): one role is created, or dropped, at a time.
 	func() {
 		roleMu.Lock()
 		defer roleMu.Unlock() // also when Exec fails the test
@@ -196,6 +197,8 @@ func role(t *testing.T, db *pgtest.DB, name string, extra map[string]any) (map[s
 		db.Exec(t, sql)
 	}()
 	t.Cleanup(func() {
+		roleMu.Lock()
+		defer roleMu.Unlock()
 		ctx := context.Background()
 		_, _ = db.AdminPool.Exec(ctx, "DROP OWNED BY "+user)
 		_, _ = db.AdminPool.Exec(ctx, "DROP ROLE IF EXISTS "+user)
