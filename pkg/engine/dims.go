@@ -67,6 +67,19 @@ func (in *interner) from(d *store.Dict, id int32, null string) int32 {
 // resolver returns the output ids of one dimension of row i (several for tags and participants).
 type resolver func(i int, buf []int32) []int32
 
+// column resolves a dimension held as dictionary ids, one per row (-1 NULL: (none)).
+func (in *interner) column(dict *store.Dict, col []int32) resolver {
+	return func(i int, buf []int32) []int32 { return append(buf, in.from(dict, col[i], labelNone)) }
+}
+
+// scoreID is the output id of a CSAT score: the number, or (none) for no score (0).
+func (in *interner) scoreID(score int16) int32 {
+	if score == 0 {
+		return in.id(labelNone)
+	}
+	return in.id(strconv.Itoa(int(score)))
+}
+
 // resolve builds the resolver of dimension dim for rows of kind f.
 func (d *dataset) resolve(f factKind, dim string, in *interner) resolver {
 	switch f {
@@ -80,9 +93,9 @@ func (d *dataset) resolve(f factKind, dim string, in *interner) resolver {
 	case factDisplay:
 		x := d.displays
 		if dim == "project" {
-			return func(i int, buf []int32) []int32 { return append(buf, in.from(x.Projects, x.Project[i], labelNone)) }
+			return in.column(x.Projects, x.Project)
 		}
-		return func(i int, buf []int32) []int32 { return append(buf, in.from(x.Channels, x.Channel[i], labelNone)) }
+		return in.column(x.Channels, x.Channel)
 	case factOrder:
 		return d.orderResolver(dim, in)
 	case factLine:
@@ -98,9 +111,7 @@ func (d *dataset) resolve(f factKind, dim string, in *interner) resolver {
 
 func (d *dataset) ticketResolver(dim string, in *interner) resolver {
 	t := d.tickets
-	single := func(dict *store.Dict, col []int32) resolver {
-		return func(i int, buf []int32) []int32 { return append(buf, in.from(dict, col[i], labelNone)) }
-	}
+	single := in.column
 	switch dim {
 	case "agent":
 		return func(i int, buf []int32) []int32 { return append(buf, d.closingAgent(i, in)) }
@@ -149,12 +160,7 @@ func (d *dataset) surveyResolver(dim string, in *interner) resolver {
 	s := d.surveys
 	switch dim {
 	case "score":
-		return func(i int, buf []int32) []int32 {
-			if s.Score[i] == 0 {
-				return append(buf, in.id(labelNone))
-			}
-			return append(buf, in.id(strconv.Itoa(int(s.Score[i]))))
-		}
+		return func(i int, buf []int32) []int32 { return append(buf, in.scoreID(s.Score[i])) }
 	case "agent":
 		participants := d.e.settings.CSATCredit == "participants"
 		return func(i int, buf []int32) []int32 {
@@ -198,9 +204,9 @@ func (d *dataset) orderResolver(dim string, in *interner) resolver {
 			return append(buf, ids(0))
 		}
 	case "project":
-		return func(i int, buf []int32) []int32 { return append(buf, in.from(o.Projects, o.Project[i], labelNone)) }
+		return in.column(o.Projects, o.Project)
 	case "currency":
-		return func(i int, buf []int32) []int32 { return append(buf, in.from(o.Currencies, o.Currency[i], labelNone)) }
+		return in.column(o.Currencies, o.Currency)
 	case "segment":
 		ids := in.lazyIDs(segmentNames[:])
 		return func(i int, buf []int32) []int32 { return append(buf, ids(int(d.orderSeg[i]))) }

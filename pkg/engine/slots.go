@@ -134,9 +134,9 @@ func (ag *aggregation) onSlotGrid() bool {
 // slotResolver resolves a dimension of the rows of slot read s.
 func slotResolver(s *store.OrderSlots, dim string, in *interner) resolver {
 	if dim == "project" {
-		return func(i int, buf []int32) []int32 { return append(buf, in.from(s.Projects, s.Project[i], labelNone)) }
+		return in.column(s.Projects, s.Project)
 	}
-	return func(i int, buf []int32) []int32 { return append(buf, in.from(s.Currencies, s.Currency[i], labelNone)) }
+	return in.column(s.Currencies, s.Currency)
 }
 
 // runSlots is run over order slot rows: each adds its orders to the bucket that holds all of them.
@@ -220,16 +220,18 @@ func (e *Engine) productSums(ctx context.Context, from, to time.Time, o options,
 	d := &dataset{e: e, opts: o, from: from.UnixMicro(), to: to.UnixMicro(), now: e.now().UnixMicro()}
 	// The pieces of readPieces, each summed per product; the order slots count the orders left out for
 	// their currency.
-	pieces := e.readPieces(from, to)
-	sums := make([]*store.ProductSums, len(pieces))
-	var g group
-	for k, piece := range pieces {
-		g.run(func() (err error) {
-			sums[k], err = e.orders.ReadProductSums(ctx, store.ProductRead{From: piece[0], To: piece[1], Excluded: e.settings.ExcludedStatuses,
+	var (
+		g      group
+		sums   []*store.ProductSums
+		pieces [][2]time.Time
+	)
+	g.run(func() (err error) {
+		sums, pieces, err = readInPieces(e, from, to, func(from, to time.Time) (*store.ProductSums, error) {
+			return e.orders.ReadProductSums(ctx, store.ProductRead{From: from, To: to, Excluded: e.settings.ExcludedStatuses,
 				Currency: e.settings.Currency, ByProject: cols.project, ByCurrency: cols.currency})
-			return err
 		})
-	}
+		return err
+	})
 	g.run(func() error {
 		_, err := e.orderSlotPieces(ctx, d, from, to, store.OrderSlotRead{Excluded: e.settings.ExcludedStatuses,
 			Currency: e.settings.Currency, ByProject: cols.project, ByCurrency: cols.currency})

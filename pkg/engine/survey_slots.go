@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -166,27 +165,19 @@ func (e *Engine) readPieces(from, to time.Time) [][2]time.Time {
 // surveySlotResolver resolves a dimension of survey slot rows, with the labels of surveyResolver:
 // (none) for a NULL column or a missing ticket, and for no score.
 func surveySlotResolver(s *store.SurveySlots, dim string, in *interner) resolver {
-	single := func(dict *store.Dict, col []int32) resolver {
-		return func(i int, buf []int32) []int32 { return append(buf, in.from(dict, col[i], labelNone)) }
-	}
 	switch dim {
 	case "agent":
-		return single(s.Agents, s.Agent)
+		return in.column(s.Agents, s.Agent)
 	case "channel":
-		return single(s.Channels, s.Channel)
+		return in.column(s.Channels, s.Channel)
 	case "project":
-		return single(s.Projects, s.Project)
+		return in.column(s.Projects, s.Project)
 	case "topic":
-		return single(s.Topics, s.Topic)
+		return in.column(s.Topics, s.Topic)
 	case "priority":
-		return single(s.Priorities, s.Priority)
+		return in.column(s.Priorities, s.Priority)
 	}
-	return func(i int, buf []int32) []int32 {
-		if s.Score[i] == 0 {
-			return append(buf, in.id(labelNone))
-		}
-		return append(buf, in.id(strconv.Itoa(int(s.Score[i]))))
-	}
+	return func(i int, buf []int32) []int32 { return append(buf, in.scoreID(s.Score[i])) }
 }
 
 // surveySlotsText names a survey slot read, for Executed: "csat_responses answered [from, to) summed
