@@ -116,6 +116,31 @@ FROM generate_series(1, 3000) i, LATERAL (VALUES (1, TIMESTAMPTZ '1971-06-01 00:
   (4, TIMESTAMPTZ '1972-12-27 00:00:00+00' + i * interval '7 minutes')) v(k, ts)`)
 }
 
+// summedEngines are the engines the summed-read tests compare: with the summed reads and with rows
+// only, each through a read cache as the plugin runs them, and direct as alert rules run them.
+func summedEngines(env *testEnv, now time.Time) (cachedSums, cachedRows, direct, directRows *engine.Engine) {
+	return env.engine(now).Cached(engine.NewCache(time.Minute, 64)), engine.RowsOnly(env.engine(now)).Cached(engine.NewCache(time.Minute, 64)),
+		env.engine(now), engine.RowsOnly(env.engine(now))
+}
+
+// sweepSlotRanges calls check perRange times over each of slotRanges (days: the range's length), with
+// the engines of summedEngines: those through read caches, and every fourth call the direct ones.
+func sweepSlotRanges(cachedSums, cachedRows, direct, directRows *engine.Engine, perRange int,
+	check func(sums, rows *engine.Engine, r slotRange, days float64)) {
+	n := 0
+	for _, r := range slotRanges() {
+		days := r.to.Sub(r.from).Hours() / 24
+		for range perRange {
+			sums, rows := cachedSums, cachedRows
+			if n%4 == 3 {
+				sums, rows = direct, directRows
+			}
+			check(sums, rows, r, days)
+			n++
+		}
+	}
+}
+
 // slotCheck runs q over r on both engines and requires identical results; via is the path the slot
 // engine must report (viaSlots, viaRows, or "" for either).
 func slotCheck(t *testing.T, slots, rows *engine.Engine, q string, r slotRange, via string) {
@@ -200,23 +225,11 @@ func TestOrderSlotsMatchTheRows(t *testing.T) {
 			}
 			db.GrantRead(t, "public")
 			env := envOn(t, db, nil)
-			// As the plugin runs them, through a read cache; and every fourth query without.
-			cachedSlots := env.engine(now).Cached(engine.NewCache(time.Minute, 64))
-			cachedRows := engine.RowsOnly(env.engine(now)).Cached(engine.NewCache(time.Minute, 64))
-			direct, directRows := env.engine(now), engine.RowsOnly(env.engine(now))
+			cachedSlots, cachedRows, direct, directRows := summedEngines(env, now)
 			rng := rand.New(rand.NewPCG(11, map[bool]uint64{true: 1, false: 2}[rates]))
-			n := 0
-			for _, r := range slotRanges() {
-				days := r.to.Sub(r.from).Hours() / 24
-				for range 14 {
-					slots, rows := cachedSlots, cachedRows
-					if n%4 == 3 {
-						slots, rows = direct, directRows
-					}
-					slotCheck(t, slots, rows, slotQuery(rng, days), r, viaSlots)
-					n++
-				}
-			}
+			sweepSlotRanges(cachedSlots, cachedRows, direct, directRows, 14, func(slots, rows *engine.Engine, r slotRange, days float64) {
+				slotCheck(t, slots, rows, slotQuery(rng, days), r, viaSlots)
+			})
 			// The same query as the e-commerce dashboard's panels, in a zone at +5:45.
 			for _, q := range []string{
 				`{"metrics": ["revenue"], "compare": "previous_period", "timezone": "Asia/Kathmandu"}`,

@@ -132,22 +132,11 @@ func TestSurveySlotsMatchTheRows(t *testing.T) {
 			}
 			db.GrantRead(t, "public")
 			env := envOn(t, db, nil)
-			cachedSlots := env.engine(now).Cached(engine.NewCache(time.Minute, 64))
-			cachedRows := engine.RowsOnly(env.engine(now)).Cached(engine.NewCache(time.Minute, 64))
-			direct, directRows := env.engine(now), engine.RowsOnly(env.engine(now))
+			cachedSlots, cachedRows, direct, directRows := summedEngines(env, now)
 			rng := rand.New(rand.NewPCG(12, map[bool]uint64{true: 1, false: 2}[agentColumn]))
-			n := 0
-			for _, r := range slotRanges() {
-				days := r.to.Sub(r.from).Hours() / 24
-				for range 12 {
-					slots, rows := cachedSlots, cachedRows
-					if n%4 == 3 {
-						slots, rows = direct, directRows
-					}
-					surveyCheck(t, slots, rows, surveyQuery(rng, days), r, viaSlots)
-					n++
-				}
-			}
+			sweepSlotRanges(cachedSlots, cachedRows, direct, directRows, 12, func(slots, rows *engine.Engine, r slotRange, days float64) {
+				surveyCheck(t, slots, rows, surveyQuery(rng, days), r, viaSlots)
+			})
 			// The CSAT dashboard's panels, in a zone at +5:45 and a half-hour one.
 			for _, q := range []string{
 				`{"metrics": ["csat"], "compare": "previous_period", "timezone": "Asia/Kathmandu"}`,
