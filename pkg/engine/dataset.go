@@ -28,7 +28,8 @@ type needs struct {
 	displays        bool
 	orders          bool // the orders themselves (pairs alone stream them)
 	lines           bool
-	ticketSegments  bool
+	ticketSegments  bool // the segment of every ticket read (ticket and pair rows)
+	surveySegments  bool // the segment of the tickets surveyed in range (survey rows)
 	// firstOrders: ticket segments judged from each customer's first orders ever (an order rule caps
 	// what matters), instead of the orders around the range and the history before it.
 	firstOrders  bool
@@ -79,8 +80,7 @@ type dataset struct {
 	orders    *store.Orders // nil unless needs.orders
 	lines     *store.Lines
 	history   *store.History
-	firsts    *store.FirstOrders // by tickets.Customers id, with needs.firstOrders
-	vipTagged *tagged            // nil without VIP tags
+	vipTagged *tagged // nil without VIP tags
 
 	pairs     *pairs
 	ticketSeg []int8
@@ -89,6 +89,8 @@ type dataset struct {
 	unconv    *unconverted // orders left out for their currency
 	rates     bool         // the order store has exchange_rates
 
+	tagsOnce   sync.Once // readVIPTags
+	tagsErr    error
 	slaOnce    sync.Once
 	slaTargets []int64 // by ticket priority id + 1 (slaTarget)
 
@@ -107,8 +109,9 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 		w = o.window
 		n.created = true
 	}
-	n.firstOrders = n.ticketSegments && historyCap(e.settings.VIPMinOrders) > 0
-	segmentOrders := n.ticketSegments && !n.firstOrders // segments that count the orders around the range
+	segments := n.ticketSegments || n.surveySegments
+	n.firstOrders = segments && historyCap(e.settings.VIPMinOrders) > 0
+	segmentOrders := segments && !n.firstOrders // segments that count the orders around the range
 	n.orders = n.orders || segmentOrders
 	if e.cache != nil {
 		// The queries of a dashboard ask for different subsets of the same rows: with a cache they all
@@ -168,6 +171,9 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 	if early {
 		g.run(func() error { return d.loadOrders(ctx, lo, hi, n) })
 	}
+	if n.firstOrders {
+		g.run(func() error { return d.readVIPTags(ctx) })
+	}
 	if err := g.wait(); err != nil {
 		return nil, err
 	}
@@ -176,10 +182,17 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 		g.run(func() error { return d.loadMessages(ctx, from, to, n, tr) })
 	}
 	if n.surveys {
-		g.run(func() (err error) { d.surveyTkt, err = d.surveyTickets(ctx); return err })
+		g.run(func() (err error) {
+			if d.surveyTkt, err = d.surveyTickets(ctx); err != nil || !n.firstOrders || n.ticketSegments {
+				return err
+			}
+			// Only surveyed tickets need a segment: only their customers' first orders are read.
+			d.ticketSeg, err = d.surveySegmentsByFirsts(ctx)
+			return err
+		})
 	}
-	if n.firstOrders {
-		g.run(func() error { return d.loadFirstOrders(ctx) })
+	if n.firstOrders && n.ticketSegments {
+		g.run(func() (err error) { d.ticketSeg, err = d.ticketSegmentsByFirsts(ctx); return err })
 	}
 	if n.orders && !early {
 		g.run(func() error {
@@ -195,7 +208,7 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 			return nil, err
 		}
 	}
-	if n.ticketSegments {
+	if segments && !n.firstOrders {
 		if err := d.segmentTickets(ctx); err != nil {
 			return nil, err
 		}
@@ -456,23 +469,6 @@ func (d *dataset) loadOrders(ctx context.Context, lo, hi time.Time, n needs) err
 	return d.readVIPTags(ctx)
 }
 
-// loadFirstOrders reads the first eligible orders ever of the customers of the tickets read, up to the
-// cap of the segment rule: enough to judge a ticket's segment at any instant (segmentTickets). It is
-// kept with the ticket read, whose customer dictionary is its key list.
-func (d *dataset) loadFirstOrders(ctx context.Context) (err error) {
-	e, t := d.e, d.tickets
-	capOrders := historyCap(e.settings.VIPMinOrders)
-	key := keyOf("first orders", e.settings.ExcludedStatuses, e.settings.Currency, capOrders)
-	d.firsts, err = derive(ctx, t, key, func(ctx context.Context) (*store.FirstOrders, error) {
-		return e.orders.ReadFirstOrders(ctx, t.Customers.Values, e.settings.ExcludedStatuses, e.settings.Currency, capOrders)
-	})
-	if err != nil {
-		return err
-	}
-	d.read("first orders of the %d customers of those tickets, up to %d each", len(t.Customers.Values), capOrders)
-	return d.readVIPTags(ctx)
-}
-
 // historyKeys are the customers of tickets (nil: none) and, with orders, of o: sorted, each once.
 func historyKeys(tickets *store.Tickets, o *store.Orders, orders bool) []string {
 	keys := map[string]struct{}{}
@@ -522,7 +518,14 @@ type tagged struct {
 // isTagged reports whether customer key carries a VIP tag.
 func (d *dataset) isTagged(key string) bool { return d.vipTagged != nil && d.vipTagged.keys[key] }
 
-func (d *dataset) readVIPTags(ctx context.Context) (err error) {
+// readVIPTags reads the customers carrying a VIP tag into d.vipTagged, once per dataset however
+// many of its reads ask (they may run concurrently).
+func (d *dataset) readVIPTags(ctx context.Context) error {
+	d.tagsOnce.Do(func() { d.tagsErr = d.readVIPTagsOnce(ctx) })
+	return d.tagsErr
+}
+
+func (d *dataset) readVIPTagsOnce(ctx context.Context) (err error) {
 	e, tags := d.e, d.e.settings.VIPTags
 	if len(tags) == 0 {
 		return nil

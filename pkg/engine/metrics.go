@@ -173,7 +173,11 @@ func needsOf(metrics []*Metric, dims []string, o options, csatCredit string) nee
 			}
 			switch p.facts {
 			case factTicket, factPair, factSurvey:
-				n.ticketSegments = n.ticketSegments || sliced["segment"]
+				if p.facts == factSurvey {
+					n.surveySegments = n.surveySegments || sliced["segment"]
+				} else {
+					n.ticketSegments = n.ticketSegments || sliced["segment"]
+				}
 				n.messagesAll = n.messagesAll || sliced["handled_by"]
 			case factOrder, factLine:
 				n.orderHistory = true

@@ -3,12 +3,16 @@ package engine_test
 // Hand-computed tests of segments (SPEC 5.4), CSAT (5.3) and the helpdesk ticket metrics (5.1).
 
 import (
+	"context"
 	"errors"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/supportops/grafana-support-analytics/pkg/engine"
+	"github.com/supportops/grafana-support-analytics/pkg/store"
 )
 
 // March 2026, UTC.
@@ -464,4 +468,69 @@ func TestSpecCSATBySegment(t *testing.T) {
 	h.expectAll(res, map[string]float64{"responses": 1, "csat": 100}, "new_buyer")
 	h.expectAll(res, map[string]float64{"responses": 1, "csat": 0}, "prospect")
 	h.expectAll(res, map[string]float64{"responses": 1, "csat": 100}, "unidentified")
+}
+
+// firstOrdersCounter counts the customers whose first orders are read.
+type firstOrdersCounter struct {
+	*store.Store
+	mu   sync.Mutex
+	keys []string
+}
+
+func (c *firstOrdersCounter) ReadFirstOrders(ctx context.Context, keys, excluded []string, currency string, capOrders int) (*store.FirstOrders, error) {
+	c.mu.Lock()
+	c.keys = append(c.keys, keys...)
+	c.mu.Unlock()
+	return c.Store.ReadFirstOrders(ctx, keys, excluded, currency, capOrders)
+}
+
+// CSAT by segment judges the surveyed tickets only, and reads only their customers' first orders;
+// through a cache, a later query judging every ticket of the same read reads only the customers still
+// missing, and the segments are those of TestSpecSegmentsPointInTime whatever the order of the queries.
+func TestSegmentsReadEachCustomersFirstOrdersOnce(t *testing.T) {
+	h := newHand(t, nil) // vipMinSpent 500, vipMinOrders 5, vipTags [vip]
+	segmentFixture(h)
+	h.surveys(
+		hSurvey{Ticket: "N1", Sent: "2026-03-06T12:00:00Z", Responded: "2026-03-07T10:00:00Z", Score: 5}, // c2, new_buyer
+		hSurvey{Ticket: "V3", Sent: "2026-03-10T11:00:00Z", Responded: "2026-03-11T10:00:00Z", Score: 2}, // c6, vip
+		hSurvey{Ticket: "R1", Sent: "2026-03-07T10:00:00Z", Responded: "2026-03-08T10:00:00Z", Score: 4}, // c3, returning
+		hSurvey{Ticket: "U1", Sent: "2026-03-12T11:00:00Z", Responded: "2026-03-13T10:00:00Z", Score: 1}, // no customer
+		// Sent in range, answered after it: a response of neither range below, its ticket is still read.
+		hSurvey{Ticket: "P1", Sent: "2026-03-31T23:00:00Z", Responded: "2026-04-02T10:00:00Z", Score: 3}, // c1, prospect
+	)
+	counter := &firstOrdersCounter{Store: h.stores.Orders}
+	eng := engine.New(h.settings, h.stores.Helpdesk, counter).WithClock(func() time.Time { return h.now }).
+		Cached(engine.NewCache(time.Minute, 64))
+	run := func(query string) *engine.Result {
+		t.Helper()
+		res, err := eng.Metrics(ctx, h.request(query, mar1, apr1))
+		require.NoError(t, err)
+		return res
+	}
+	csat := func() {
+		t.Helper()
+		res := run(`{"metrics": ["responses", "csat"], "groupBy": ["segment"]}`)
+		require.Equal(t, [][]string{{"new_buyer"}, {"returning"}, {"unidentified"}, {"vip"}}, hGroupLabels(res))
+		h.expectAll(res, map[string]float64{"responses": 1, "csat": 100}, "new_buyer")
+		h.expectAll(res, map[string]float64{"responses": 1, "csat": 100}, "returning")
+		h.expectAll(res, map[string]float64{"responses": 1, "csat": 0}, "unidentified")
+		h.expectAll(res, map[string]float64{"responses": 1, "csat": 0}, "vip")
+		require.Contains(t, res.Executed, "first orders of the 4 customers of the tickets judged, up to 5 each",
+			"c1 (P1, sent in range), c2, c3 and c6")
+	}
+	csat()
+	require.ElementsMatch(t, []string{"c1", "c2", "c3", "c6"}, counter.keys, "only the surveyed tickets' customers")
+
+	res := run(`{"metrics": ["tickets"], "groupBy": ["segment"]}`)
+	h.approx(1, h.value(res, "tickets", "prospect"), "prospect: P1")
+	h.approx(2, h.value(res, "tickets", "new_buyer"), "new_buyer: N1, N2")
+	h.approx(2, h.value(res, "tickets", "returning"), "returning: R1, R2")
+	h.approx(3, h.value(res, "tickets", "vip"), "vip: V1 (tag), V2 (spent), V3 (count)")
+	h.approx(1, h.value(res, "tickets", "unidentified"), "unidentified: U1")
+	require.Contains(t, res.Executed, "first orders of the 8 customers of the tickets judged, up to 5 each")
+	require.ElementsMatch(t, []string{"c1", "c2", "c3", "c6", "c4", "c5", "c7", "c8"}, counter.keys,
+		"every customer once: the second query reads the four still missing")
+
+	csat()
+	require.Len(t, counter.keys, 8, "nothing read again")
 }
