@@ -25,11 +25,12 @@ type needs struct {
 	created, closed bool // ticket time bases
 	pairs           bool
 	surveys         bool
+	surveyTickets   bool // survey rows need their tickets (a dimension of the ticket)
 	displays        bool
 	orders          bool // the orders themselves (pairs alone stream them)
 	lines           bool
-	ticketSegments  bool // the segment of every ticket read (ticket and pair rows)
-	surveySegments  bool // the segment of the tickets surveyed in range (survey rows)
+	ticketSegments  bool        // the segment of every ticket read (ticket and pair rows)
+	surveySegments  surveyBases // the segment of the tickets surveyed in range (survey rows)
 	// firstOrders: ticket segments judged from each customer's first orders ever (an order rule caps
 	// what matters), instead of the orders around the range and the history before it.
 	firstOrders  bool
@@ -109,7 +110,7 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 		w = o.window
 		n.created = true
 	}
-	segments := n.ticketSegments || n.surveySegments
+	segments := n.ticketSegments || n.surveySegments.any()
 	n.firstOrders = segments && historyCap(e.settings.VIPMinOrders) > 0
 	segmentOrders := segments && !n.firstOrders // segments that count the orders around the range
 	n.orders = n.orders || segmentOrders
@@ -118,7 +119,7 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 		// read the same superset, once. Every computation keeps its own rows in Go.
 		w = o.window
 	}
-	helpdesk := n.created || n.closed || n.surveys || n.pairs
+	helpdesk := n.created || n.closed || (n.surveys && n.surveyTickets) || n.pairs
 	// The orders attribution credits: a window around the range. Anchored at the close, a ticket of the
 	// range credits orders up to its closing + window, or up to now while open (ticket basis), and an
 	// order of the range may be credited to any ticket created before it that was still open, or closed
@@ -181,13 +182,13 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 	if n.messagesCreated || n.messagesClosed || n.participants || n.messagesAll {
 		g.run(func() error { return d.loadMessages(ctx, from, to, n, tr) })
 	}
-	if n.surveys {
+	if n.surveys && helpdesk {
 		g.run(func() (err error) {
 			if d.surveyTkt, err = d.surveyTickets(ctx); err != nil || !n.firstOrders || n.ticketSegments {
 				return err
 			}
 			// Only surveyed tickets need a segment: only their customers' first orders are read.
-			d.ticketSeg, err = d.surveySegmentsByFirsts(ctx)
+			d.ticketSeg, err = d.surveySegmentsByFirsts(ctx, n.surveySegments)
 			return err
 		})
 	}

@@ -400,12 +400,7 @@ func (m *firstsMemo) need(ctx context.Context, d *dataset, want []int32) (firsts
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	keys := d.tickets.Customers.Values
-	if m.start == nil {
-		m.start, m.end = make([]int32, len(keys)), make([]int32, len(keys))
-		for c := range m.start {
-			m.start[c] = -1
-		}
-	}
+	m.init(len(keys))
 	var missing []int32
 	for _, c := range want {
 		if c >= 0 && m.start[c] == -1 {
@@ -441,6 +436,15 @@ func (m *firstsMemo) need(ctx context.Context, d *dataset, want []int32) (firsts
 	d.read("first orders of the %d customers of the tickets judged, up to %d each", countCustomers(want, len(keys)),
 		historyCap(d.e.settings.VIPMinOrders))
 	return firstsView{start: m.start, end: m.end, created: m.created, amount: m.amount}, nil
+}
+
+func (m *firstsMemo) init(n int) {
+	if m.start == nil {
+		m.start, m.end = make([]int32, n), make([]int32, n)
+		for c := range m.start {
+			m.start[c] = -1
+		}
+	}
 }
 
 // countCustomers is how many distinct customers want names (ids below n, -1 none).
@@ -511,17 +515,21 @@ func (d *dataset) ticketSegmentsByFirsts(ctx context.Context) ([]int8, error) {
 	})
 }
 
-// surveySegmentsByFirsts is the segment of the tickets of the surveys sent or answered in range, the
-// only ones survey rows ask for; the other tickets are left unjudged (segUnjudged). Cheap beside the
-// ticket read, it is judged again by each query, whose range may be the read's or within it.
-func (d *dataset) surveySegmentsByFirsts(ctx context.Context) ([]int8, error) {
+// surveyBases are the time bases of the survey rows a query slices by segment.
+type surveyBases struct{ sent, responded bool }
+
+func (b surveyBases) any() bool { return b.sent || b.responded }
+
+// surveySegmentsByFirsts is the segment of the tickets of the surveys sent, or answered, in range
+// (as bases asks), the only ones those survey rows ask for; the other tickets are left unjudged
+// (segUnjudged). Cheap beside the ticket read, it is judged again by each query, whose range may be
+// the read's or within it.
+func (d *dataset) surveySegmentsByFirsts(ctx context.Context, bases surveyBases) ([]int8, error) {
 	s := d.surveys
 	var tickets []int32
+	in := func(at int64) bool { return at != store.Null && at >= d.from && at < d.to }
 	for i, ti := range d.surveyTkt {
-		if ti < 0 {
-			continue
-		}
-		if in := func(at int64) bool { return at != store.Null && at >= d.from && at < d.to }; in(s.Sent[i]) || in(s.Responded[i]) {
+		if ti >= 0 && ((bases.sent && in(s.Sent[i])) || (bases.responded && in(s.Responded[i]))) {
 			tickets = append(tickets, ti)
 		}
 	}

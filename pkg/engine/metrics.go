@@ -163,6 +163,11 @@ func needsOf(metrics []*Metric, dims []string, o options, csatCredit string) nee
 	for _, dim := range o.filteredDims() {
 		sliced[dim] = true
 	}
+	// Survey rows need their tickets for every dimension but the score: the agent too, when a
+	// response names none.
+	for dim := range sliced {
+		n.surveyTickets = n.surveyTickets || dim != "score"
+	}
 	for _, m := range metrics {
 		for _, p := range m.parts {
 			n.addFacts(p.facts, p.basis)
@@ -173,8 +178,10 @@ func needsOf(metrics []*Metric, dims []string, o options, csatCredit string) nee
 			}
 			switch p.facts {
 			case factTicket, factPair, factSurvey:
-				if p.facts == factSurvey {
-					n.surveySegments = n.surveySegments || sliced["segment"]
+				if p.facts == factSurvey && p.basis == basisSent {
+					n.surveySegments.sent = n.surveySegments.sent || sliced["segment"]
+				} else if p.facts == factSurvey {
+					n.surveySegments.responded = n.surveySegments.responded || sliced["segment"]
 				} else {
 					n.ticketSegments = n.ticketSegments || sliced["segment"]
 				}
@@ -199,8 +206,11 @@ func (e *Engine) aggregate(ctx context.Context, metrics []*Metric, dims []string
 			return ag, err
 		}
 	}
-	if r, ok := e.surveySlotRead(metrics, dims, byTime, o); ok {
+	if r, ok := e.surveySlotRead(metrics, dims, byTime, o); ok && e.cache == nil {
 		// CSAT counts and sums: counted in PostgreSQL (survey_slots.go), unless a slot straddles a bucket.
+		// Only without a cache (alert rules, one query at a time): through a cache the panels of a
+		// dashboard share one survey read, and the ticket read when a ticket dimension is asked, where
+		// each would send its own aggregate.
 		ag, err := e.aggregateSurveySlots(ctx, metrics, dims, byTime, from, to, o, align, r)
 		if err != nil || ag != nil {
 			return ag, err

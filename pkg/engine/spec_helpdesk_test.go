@@ -495,7 +495,7 @@ func TestSegmentsReadEachCustomersFirstOrdersOnce(t *testing.T) {
 		hSurvey{Ticket: "V3", Sent: "2026-03-10T11:00:00Z", Responded: "2026-03-11T10:00:00Z", Score: 2}, // c6, vip
 		hSurvey{Ticket: "R1", Sent: "2026-03-07T10:00:00Z", Responded: "2026-03-08T10:00:00Z", Score: 4}, // c3, returning
 		hSurvey{Ticket: "U1", Sent: "2026-03-12T11:00:00Z", Responded: "2026-03-13T10:00:00Z", Score: 1}, // no customer
-		// Sent in range, answered after it: a response of neither range below, its ticket is still read.
+		// Sent in range, answered after it: judged for the surveys sent, not for the responses.
 		hSurvey{Ticket: "P1", Sent: "2026-03-31T23:00:00Z", Responded: "2026-04-02T10:00:00Z", Score: 3}, // c1, prospect
 	)
 	counter := &firstOrdersCounter{Store: h.stores.Orders}
@@ -515,21 +515,29 @@ func TestSegmentsReadEachCustomersFirstOrdersOnce(t *testing.T) {
 		h.expectAll(res, map[string]float64{"responses": 1, "csat": 100}, "returning")
 		h.expectAll(res, map[string]float64{"responses": 1, "csat": 0}, "unidentified")
 		h.expectAll(res, map[string]float64{"responses": 1, "csat": 0}, "vip")
-		require.Contains(t, res.Executed, "first orders of the 4 customers of the tickets judged, up to 5 each",
-			"c1 (P1, sent in range), c2, c3 and c6")
+		require.Contains(t, res.Executed, "first orders of the 3 customers of the tickets judged, up to 5 each", "c2, c3 and c6")
 	}
 	csat()
-	require.ElementsMatch(t, []string{"c1", "c2", "c3", "c6"}, counter.keys, "only the surveyed tickets' customers")
+	require.ElementsMatch(t, []string{"c2", "c3", "c6"}, counter.keys, "only the customers of the tickets answered in range")
 
-	res := run(`{"metrics": ["tickets"], "groupBy": ["segment"]}`)
+	// By the surveys sent: P1's too, sent in range (c1, the one customer read).
+	res := run(`{"metrics": ["surveys_sent"], "groupBy": ["segment"]}`)
+	require.Equal(t, [][]string{{"new_buyer"}, {"prospect"}, {"returning"}, {"unidentified"}, {"vip"}}, hGroupLabels(res))
+	for _, seg := range []string{"new_buyer", "prospect", "returning", "unidentified", "vip"} {
+		h.approx(1, h.value(res, "surveys_sent", seg), seg)
+	}
+	require.Contains(t, res.Executed, "first orders of the 4 customers of the tickets judged, up to 5 each")
+	require.ElementsMatch(t, []string{"c2", "c3", "c6", "c1"}, counter.keys)
+
+	res = run(`{"metrics": ["tickets"], "groupBy": ["segment"]}`)
 	h.approx(1, h.value(res, "tickets", "prospect"), "prospect: P1")
 	h.approx(2, h.value(res, "tickets", "new_buyer"), "new_buyer: N1, N2")
 	h.approx(2, h.value(res, "tickets", "returning"), "returning: R1, R2")
 	h.approx(3, h.value(res, "tickets", "vip"), "vip: V1 (tag), V2 (spent), V3 (count)")
 	h.approx(1, h.value(res, "tickets", "unidentified"), "unidentified: U1")
 	require.Contains(t, res.Executed, "first orders of the 8 customers of the tickets judged, up to 5 each")
-	require.ElementsMatch(t, []string{"c1", "c2", "c3", "c6", "c4", "c5", "c7", "c8"}, counter.keys,
-		"every customer once: the second query reads the four still missing")
+	require.ElementsMatch(t, []string{"c2", "c3", "c6", "c1", "c4", "c5", "c7", "c8"}, counter.keys,
+		"every customer once: the third query reads the four still missing")
 
 	csat()
 	require.Len(t, counter.keys, 8, "nothing read again")
