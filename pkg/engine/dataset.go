@@ -24,6 +24,8 @@ const (
 type needs struct {
 	created, closed bool // ticket time bases
 	pairs           bool
+	// rowCredits: the tickets read as for pairs, credited later for a few rows only (creditsOf).
+	rowCredits bool
 	surveys         bool
 	surveyTickets   bool // survey rows need their tickets (a dimension of the ticket)
 	displays        bool
@@ -84,6 +86,8 @@ type dataset struct {
 	vipTagged *tagged // nil without VIP tags
 
 	pairs     *pairs
+	// The orders attribution reads: [creditLo, creditHi).
+	creditLo, creditHi time.Time
 	ticketSeg []int8
 	orderSeg  []int8
 	orderNew  []bool
@@ -106,7 +110,7 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 	cell := e.grid(from, to)
 	from, to = e.widen(from, to)
 	w := time.Duration(0)
-	if n.pairs {
+	if n.pairs || n.rowCredits {
 		w = o.window
 		n.created = true
 	}
@@ -125,7 +129,7 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 	// order of the range may be credited to any ticket created before it that was still open, or closed
 	// less than a window before it.
 	lo, hi := from.Add(-w), to.Add(w)
-	closedAnchor := n.pairs && o.anchor == models.AnchorClosed
+	closedAnchor := (n.pairs || n.rowCredits) && o.anchor == models.AnchorClosed
 	var horizon time.Time // with closedAnchor: the last closing that can matter, now + window
 	if closedAnchor {
 		now := e.now()
@@ -204,8 +208,9 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 	if err := g.wait(); err != nil {
 		return nil, err
 	}
+	d.creditLo, d.creditHi = lo, hi
 	if n.pairs {
-		if err := d.attribute(ctx, lo, hi); err != nil {
+		if err := d.attribute(ctx, lo, hi, nil); err != nil {
 			return nil, err
 		}
 	}

@@ -234,8 +234,14 @@ func (a *attributor) credit(c int32, at int64) []int32 {
 
 // attribute credits the eligible orders of [lo, hi) to the tickets read: from the orders read when
 // there are, else streaming them from the store, keeping only the credited ones.
-func (d *dataset) attribute(ctx context.Context, lo, hi time.Time) error {
+//
+// With customers (sorted keys), only their orders are read: the pairs are exact for those customers'
+// tickets, since an order is only ever credited to its customer's, and credit no other ticket.
+func (d *dataset) attribute(ctx context.Context, lo, hi time.Time, customers []string) error {
 	t, o, e := d.tickets, d.orders, d.e
+	if customers != nil {
+		o = nil
+	}
 	model, window, anchor := d.opts.model, d.opts.window, d.opts.anchor
 	linear := model == models.AttributionLinear
 	var err error
@@ -258,8 +264,8 @@ func (d *dataset) attribute(ctx context.Context, lo, hi time.Time) error {
 		})
 		return err
 	}
-	r := store.OrderRead{From: lo, To: hi, Excluded: e.settings.ExcludedStatuses, Currency: e.settings.Currency}
-	key := keyOf("pairs", r.From, r.To, r.Excluded, r.Currency, model, window, anchor)
+	r := store.OrderRead{From: lo, To: hi, Excluded: e.settings.ExcludedStatuses, Currency: e.settings.Currency, Customers: customers}
+	key := keyOf("pairs", r.From, r.To, r.Excluded, r.Currency, model, window, anchor, customers != nil, customers)
 	d.pairs, err = derive(ctx, t, key, func(ctx context.Context) (*pairs, error) {
 		a := newAttributor(t, window, model, anchor)
 		p := &pairs{linear: linear, unconv: &unconverted{currencies: store.NewDict()}}
@@ -278,6 +284,10 @@ func (d *dataset) attribute(ctx context.Context, lo, hi time.Time) error {
 	})
 	if err != nil {
 		return err
+	}
+	if customers != nil {
+		d.read("orders %s of the %d customers of the rows shown, credited to their tickets", span(lo, hi), len(customers))
+		return nil
 	}
 	d.read("orders %s, credited to the tickets read", span(lo, hi))
 	d.unconv = d.pairs.unconv

@@ -129,7 +129,10 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 	// may be old, and segmenting every ticket would read the orders since the oldest.
 	segmentFilter := o.filtered("segment")
 	handledFilter := o.filtered("handled_by")
-	n := needs{created: true, pairs: true, ticketSegments: segmentFilter && basis != ticketBasisOpen,
+	// Credits decide which rows are shown when the table keeps converted tickets or sorts by revenue:
+	// every ticket is credited. Otherwise only the rows shown are, from their customers' orders alone.
+	allCredits := only == "converted" || sortBy == "revenue"
+	n := needs{created: true, pairs: allCredits, rowCredits: !allCredits, ticketSegments: segmentFilter && basis != ticketBasisOpen,
 		messagesCreated: only == "answered" || only == "due" || handledFilter,
 		// handled_by of tickets another basis lists (closed, responded, open) is read for them too.
 		messagesAll: handledFilter && basis != ticketBasisCreated}
@@ -185,9 +188,12 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 			return nil, err
 		}
 	}
-	credited, revenue, err := d.creditsByTicket(ctx)
-	if err != nil {
-		return nil, err
+	var credited []float64
+	var revenue []int64
+	if allCredits {
+		if credited, revenue, err = d.creditsByTicket(ctx); err != nil {
+			return nil, err
+		}
 	}
 	// The score filter and dimension of a ticket are its latest CSAT score (on the responded basis,
 	// that of its response in range, applied above).
@@ -272,6 +278,11 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 		rows = rows[:q.Limit]
 	}
 	slices.SortFunc(rows, order)
+	if !allCredits {
+		if credited, revenue, err = d.rowCredits(ctx, rows); err != nil {
+			return nil, err
+		}
+	}
 	if !allScores {
 		if scores, err = d.ticketScores(ctx, rows); err != nil {
 			return nil, err
@@ -389,6 +400,26 @@ func (d *dataset) creditsByTicket(ctx context.Context) ([]float64, []int64, erro
 		return c, nil
 	})
 	return c.orders, c.revenue, err
+}
+
+// rowCredits credits the tickets of rows, and theirs only, from their customers' orders.
+func (d *dataset) rowCredits(ctx context.Context, rows []int) ([]float64, []int64, error) {
+	t := d.tickets
+	var keys []string
+	for _, i := range rows {
+		if c := t.Customer[i]; c >= 0 {
+			keys = append(keys, t.Customers.Values[c])
+		}
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	if len(keys) == 0 {
+		return make([]float64, t.Len()), make([]int64, t.Len()), nil
+	}
+	if err := d.attribute(ctx, d.creditLo, d.creditHi, keys); err != nil {
+		return nil, nil, err
+	}
+	return d.creditsByTicket(ctx)
 }
 
 // ticketLead names the columns a tickets table shows right after the ticket id: the column it is
