@@ -25,14 +25,14 @@ type needs struct {
 	created, closed bool // ticket time bases
 	pairs           bool
 	// rowCredits: the tickets read as for pairs, credited later for a few rows only (creditsOf).
-	rowCredits bool
-	surveys         bool
-	surveyTickets   bool // survey rows need their tickets (a dimension of the ticket)
-	displays        bool
-	orders          bool // the orders themselves (pairs alone stream them)
-	lines           bool
-	ticketSegments  bool        // the segment of every ticket read (ticket and pair rows)
-	surveySegments  surveyBases // the segment of the tickets surveyed in range (survey rows)
+	rowCredits     bool
+	surveys        bool
+	surveyTickets  bool // survey rows need their tickets (a dimension of the ticket)
+	displays       bool
+	orders         bool // the orders themselves (pairs alone stream them)
+	lines          bool
+	ticketSegments bool        // the segment of every ticket read (ticket and pair rows)
+	surveySegments surveyBases // the segment of the tickets surveyed in range (survey rows)
 	// firstOrders: ticket segments judged from each customer's first orders ever (an order rule caps
 	// what matters), instead of the orders around the range and the history before it.
 	firstOrders  bool
@@ -85,14 +85,14 @@ type dataset struct {
 	history   *store.History
 	vipTagged *tagged // nil without VIP tags
 
-	pairs     *pairs
+	pairs *pairs
 	// The orders attribution reads: [creditLo, creditHi).
 	creditLo, creditHi time.Time
-	ticketSeg []int8
-	orderSeg  []int8
-	orderNew  []bool
-	unconv    *unconverted // orders left out for their currency
-	rates     bool         // the order store has exchange_rates
+	ticketSeg          []int8
+	orderSeg           []int8
+	orderNew           []bool
+	unconv             *unconverted // orders left out for their currency
+	rates              bool         // the order store has exchange_rates
 
 	tagsOnce   sync.Once // readVIPTags
 	tagsErr    error

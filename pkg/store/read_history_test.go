@@ -88,4 +88,23 @@ func TestReadFirstOrdersListsTheOldestEligible(t *testing.T) {
 
 	_, err = s.ReadFirstOrders(ctx, keys, nil, "USD", 0)
 	require.Error(t, err, "without a cap the first orders are no segment's history")
+
+	// Enough customers to be probed in two halves: the answer is placed by key as one probe places it.
+	// The keys of the test are among 5,000 without orders, small first and the reseller last (the
+	// second half).
+	many := []string{"small"}
+	for i := range 4998 {
+		many = append(many, fmt.Sprintf("none-%04d", i))
+	}
+	many = append(many, "reseller")
+	require.GreaterOrEqual(t, len(many), firstOrdersSplit)
+	f, err = s.ReadFirstOrders(ctx, many, []string{"cancelled"}, "USD", 3)
+	require.NoError(t, err)
+	require.Len(t, f.Start, 5001)
+	assert.Equal(t, int32(0), f.Start[0])
+	assert.Equal(t, int32(1), f.Start[1], "small: one order")
+	assert.Equal(t, int32(1), f.Start[4999], "none of the others has any")
+	assert.Equal(t, int32(4), f.Start[5000], "the reseller, last: three")
+	assert.Equal(t, []int64{day.AddDate(1, 0, 0).UnixMicro(), hour(1), hour(2), hour(3)}, f.Created)
+	assert.Equal(t, []int64{125000, 10000, 20000, 30000}, f.Amount)
 }

@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -219,25 +221,32 @@ func (s *Store) ReadFirstOrders(ctx context.Context, keys []string, excluded []s
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.queryRaw(ctx, sqlFirstOrders.pick(rates), keys, excluded, currency, int64(capOrders))
-	if err != nil {
+	// Many customers are probed in two halves at once, on two connections: the probes are CPU-bound
+	// in PostgreSQL, and a refresh waits for them.
+	parts := [][]string{keys}
+	if len(keys) >= firstOrdersSplit {
+		parts = [][]string{keys[:len(keys)/2], keys[len(keys)/2:]}
+	}
+	got := make([]firstOrderRows, len(parts))
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for p, part := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[p], errs[p] = s.firstOrderRows(ctx, sqlFirstOrders.pick(rates), part, excluded, currency, capOrders)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var key []int32
-	var created, amount []int64
-	for rows.Next() {
-		v := rows.RawValues()
-		i := int32(rawInt(v[0], 0)) - 1
-		if i < 0 || int(i) >= len(keys) {
-			return nil, fmt.Errorf("first orders: key position %d out of %d", i+1, len(keys))
+	key, created, amount := got[0].key, got[0].created, got[0].amount
+	for p := 1; p < len(parts); p++ {
+		for _, i := range got[p].key {
+			key = append(key, i+int32(len(parts[0])))
 		}
-		key = push(key, i)
-		created = push(created, rawMicros(v[1]))
-		amount = push(amount, rawInt(v[2], 0))
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.Wrap(err)
+		created, amount = append(created, got[p].created...), append(amount, got[p].amount...)
 	}
 	// Rows of one key arrive together and oldest first in practice; SQL does not promise it, so they
 	// are placed by key (a counting sort) and each key's few orders sorted by instant.
@@ -264,6 +273,35 @@ func (s *Store) ReadFirstOrders(ctx context.Context, keys []string, excluded []s
 		}
 	}
 	return f, nil
+}
+
+// firstOrdersSplit is the number of customers from which ReadFirstOrders probes in two halves.
+const firstOrdersSplit = 4096
+
+// firstOrderRows are the rows of one first-orders statement: key positions (from 0) and orders.
+type firstOrderRows struct {
+	key             []int32
+	created, amount []int64
+}
+
+func (s *Store) firstOrderRows(ctx context.Context, sql string, keys, excluded []string, currency string, capOrders int) (firstOrderRows, error) {
+	var out firstOrderRows
+	rows, err := s.queryRaw(ctx, sql, keys, excluded, currency, int64(capOrders))
+	if err != nil {
+		return out, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		v := rows.RawValues()
+		i := int32(rawInt(v[0], 0)) - 1
+		if i < 0 || int(i) >= len(keys) {
+			return out, fmt.Errorf("first orders: key position %d out of %d", i+1, len(keys))
+		}
+		out.key = push(out.key, i)
+		out.created = push(out.created, rawMicros(v[1]))
+		out.amount = push(out.amount, rawInt(v[2], 0))
+	}
+	return out, s.Wrap(rows.Err())
 }
 
 // TotalsRead asks, for each i, about customer Keys[i] as of Before[i]: its eligible orders created
