@@ -181,6 +181,38 @@ func (c *readCache) get(ctx context.Context, key string, read func(ctx context.C
 	return e.val, e.err
 }
 
+// held returns the value of key when the cache holds it, waiting for it while it is being read; ok
+// is false when it is not there (or its read failed): held never reads.
+func (c *readCache) held(ctx context.Context, key string) (v any, ok bool, err error) {
+	c.mu.Lock()
+	el, found := c.entries[key]
+	c.mu.Unlock()
+	if !found {
+		return nil, false, nil
+	}
+	e := el.Value.(*cacheEntry)
+	select {
+	case <-e.done:
+	case <-ctx.Done():
+		return nil, false, ctx.Err()
+	}
+	if e.err != nil || time.Since(e.at) >= c.ttl {
+		return nil, false, nil
+	}
+	return e.val, true, nil
+}
+
+// heldDerived is held for a value derived from read r.
+func heldDerived[T any](ctx context.Context, r deriver, key string) (T, bool, error) {
+	var zero T
+	_, box := r.DerivedBox(newDerivedBox)
+	v, ok, err := box.(*readCache).held(ctx, key)
+	if !ok || err != nil {
+		return zero, false, err
+	}
+	return v.(T), true, nil
+}
+
 func (c *readCache) remove(el *list.Element) {
 	c.order.Remove(el)
 	delete(c.entries, el.Value.(*cacheEntry).key)

@@ -265,8 +265,7 @@ func (d *dataset) attribute(ctx context.Context, lo, hi time.Time, customers []s
 		return err
 	}
 	r := store.OrderRead{From: lo, To: hi, Excluded: e.settings.ExcludedStatuses, Currency: e.settings.Currency, Customers: customers}
-	key := keyOf("pairs", r.From, r.To, r.Excluded, r.Currency, model, window, anchor, customers != nil, customers)
-	d.pairs, err = derive(ctx, t, key, func(ctx context.Context) (*pairs, error) {
+	d.pairs, err = derive(ctx, t, d.streamedPairsKey(lo, hi, customers), func(ctx context.Context) (*pairs, error) {
 		a := newAttributor(t, window, model, anchor)
 		p := &pairs{linear: linear, unconv: &unconverted{currencies: store.NewDict()}}
 		err := e.orders.ScanOrders(ctx, r, func(x store.Order) error {
@@ -292,6 +291,12 @@ func (d *dataset) attribute(ctx context.Context, lo, hi time.Time, customers []s
 	d.read("orders %s, credited to the tickets read", span(lo, hi))
 	d.unconv = d.pairs.unconv
 	return d.readRates(ctx)
+}
+
+// streamedPairsKey keys the pairs attribute streams over [lo, hi), of customers only (nil: all).
+func (d *dataset) streamedPairsKey(lo, hi time.Time, customers []string) string {
+	s := d.e.settings
+	return keyOf("pairs", lo, hi, s.ExcludedStatuses, s.Currency, d.opts.model, d.opts.window, d.opts.anchor, customers != nil, customers)
 }
 
 // pairTime is the instant a pair is dated by: its ticket's creation or its order's (dateBasis).

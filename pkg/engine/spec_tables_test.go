@@ -92,6 +92,37 @@ func TestSpecTicketsDrillDown(t *testing.T) {
 	require.ErrorContains(t, err, "a tickets query cannot be filtered by product")
 }
 
+// A drill-down credits the rows shown from their customers' orders alone; through a cache where an
+// attribution query of the same read has credited every ticket, it takes those credits instead. Both
+// give D1 its two orders (TestSpecTicketsDrillDown).
+func TestDrillDownCreditsTheRowsShown(t *testing.T) {
+	h := newHand(t, nil)
+	drillFixture(h)
+	check := func(tab *engine.Table, how string) {
+		t.Helper()
+		require.Equal(t, []string{"D3", "D2", "D1"}, h.column(tab, "id"))
+		require.Equal(t, []float64{0, 0, 2}, h.column(tab, "credited_orders"))
+		require.Equal(t, []float64{0, 0, 50.25}, h.column(tab, "attributed_revenue"))
+		require.Contains(t, tab.Executed, how)
+	}
+	const drill = `{"queryType": "tickets"}`
+	tab, err := h.engine(h.now).Tickets(ctx, h.request(drill, mar10, mar11))
+	require.NoError(t, err)
+	check(tab, "of the 2 customers of the rows shown, credited to their tickets") // c1 and c2; D3 has none
+
+	cached := h.engine(h.now).Cached(engine.NewCache(time.Minute, 64))
+	tab, err = cached.Tickets(ctx, h.request(drill, mar10, mar11))
+	require.NoError(t, err)
+	check(tab, "of the 2 customers of the rows shown")
+	res, err := cached.Metrics(ctx, h.request(`{"metrics": ["attributed_revenue"]}`, mar10, mar11))
+	require.NoError(t, err)
+	h.approx(50.25, h.value(res, "attributed_revenue"), "O1 and O2")
+	tab, err = cached.Tickets(ctx, h.request(drill, mar10, mar11))
+	require.NoError(t, err)
+	check(tab, ", credited to the tickets read")
+	require.NotContains(t, tab.Executed, "rows shown")
+}
+
 func TestSpecLiveFeed(t *testing.T) {
 	h := newHand(t, nil)
 	h.orders(

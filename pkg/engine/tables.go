@@ -402,9 +402,20 @@ func (d *dataset) creditsByTicket(ctx context.Context) ([]float64, []int64, erro
 	return c.orders, c.revenue, err
 }
 
-// rowCredits credits the tickets of rows, and theirs only, from their customers' orders.
+// rowCredits credits the tickets of rows, and theirs only, from their customers' orders; or from
+// the pairs of every ticket of the read, when another query of a refresh has them or is crediting
+// them (an attribution panel beside the drill-down): no order is read twice.
 func (d *dataset) rowCredits(ctx context.Context, rows []int) ([]float64, []int64, error) {
 	t := d.tickets
+	p, ok, err := heldDerived[*pairs](ctx, t, d.streamedPairsKey(d.creditLo, d.creditHi, nil))
+	if err != nil {
+		return nil, nil, err
+	}
+	if ok {
+		d.pairs = p
+		d.read("orders %s, credited to the tickets read", span(d.creditLo, d.creditHi))
+		return d.creditsByTicket(ctx)
+	}
 	var keys []string
 	for _, i := range rows {
 		if c := t.Customer[i]; c >= 0 {
