@@ -278,10 +278,13 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 		rows = rows[:q.Limit]
 	}
 	slices.SortFunc(rows, order)
-	if !allCredits {
-		if credited, revenue, err = d.rowCredits(ctx, rows); err != nil {
-			return nil, err
+	rowOrders, rowRevenue := make([]float64, len(rows)), make([]int64, len(rows))
+	if allCredits {
+		for k, i := range rows {
+			rowOrders[k], rowRevenue[k] = credited[i], revenue[i]
 		}
+	} else if rowOrders, rowRevenue, err = d.rowCredits(ctx, rows); err != nil {
+		return nil, err
 	}
 	if !allScores {
 		if scores, err = d.ticketScores(ctx, rows); err != nil {
@@ -325,9 +328,9 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 		segment = append(segment, segmentNames[segments[k]])
 		frt = append(frt, responses[k])
 		handledBy = append(handledBy, handled[k])
-		converted = append(converted, credited[i] > 0)
-		orders = append(orders, credited[i])
-		rev = append(rev, float64(revenue[i])/moneyScale)
+		converted = append(converted, rowOrders[k] > 0)
+		orders = append(orders, rowOrders[k])
+		rev = append(rev, float64(rowRevenue[k])/moneyScale)
 		if s, ok := scores[t.ID.At(i)]; ok {
 			v := int64(s)
 			score = append(score, &v)
@@ -402,35 +405,48 @@ func (d *dataset) creditsByTicket(ctx context.Context) ([]float64, []int64, erro
 	return c.orders, c.revenue, err
 }
 
-// rowCredits credits the tickets of rows, and theirs only, from their customers' orders; or from
-// the pairs of every ticket of the read, when another query of a refresh has them or is crediting
-// them (an attribution panel beside the drill-down): no order is read twice.
+// rowCredits credits the tickets of rows (by row: orders, fractional with the linear model, and
+// revenue), and theirs only, from their customers' orders; or from the pairs of every ticket of the
+// read, when another query of a refresh has them or is crediting them (an attribution panel beside
+// the drill-down): no order is read twice.
 func (d *dataset) rowCredits(ctx context.Context, rows []int) ([]float64, []int64, error) {
 	t := d.tickets
+	orders, revenue := make([]float64, len(rows)), make([]int64, len(rows))
 	p, ok, err := heldDerived[*pairs](ctx, t, d.streamedPairsKey(d.creditLo, d.creditHi, nil))
 	if err != nil {
 		return nil, nil, err
 	}
 	if ok {
-		d.pairs = p
 		d.read("orders %s, credited to the tickets read", span(d.creditLo, d.creditHi))
-		return d.creditsByTicket(ctx)
 	}
-	var keys []string
-	for _, i := range rows {
-		if c := t.Customer[i]; c >= 0 {
-			keys = append(keys, t.Customers.Values[c])
+	if !ok {
+		var keys []string
+		for _, i := range rows {
+			if c := t.Customer[i]; c >= 0 {
+				keys = append(keys, t.Customers.Values[c])
+			}
+		}
+		slices.Sort(keys)
+		if keys = slices.Compact(keys); len(keys) == 0 {
+			return orders, revenue, nil
+		}
+		if err := d.attribute(ctx, d.creditLo, d.creditHi, keys); err != nil {
+			return nil, nil, err
+		}
+		p = d.pairs
+	}
+	// Summed in the pairs' order, as creditsByTicket sums them: the same floats.
+	at := make(map[int32]int, len(rows))
+	for k, i := range rows {
+		at[int32(i)] = k
+	}
+	for j, ti := range p.ticket {
+		if k, ok := at[ti]; ok {
+			orders[k] += p.share(j)
+			revenue[k] += p.amount[j]
 		}
 	}
-	slices.Sort(keys)
-	keys = slices.Compact(keys)
-	if len(keys) == 0 {
-		return make([]float64, t.Len()), make([]int64, t.Len()), nil
-	}
-	if err := d.attribute(ctx, d.creditLo, d.creditHi, keys); err != nil {
-		return nil, nil, err
-	}
-	return d.creditsByTicket(ctx)
+	return orders, revenue, nil
 }
 
 // ticketLead names the columns a tickets table shows right after the ticket id: the column it is
