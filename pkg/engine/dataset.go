@@ -24,7 +24,7 @@ const (
 type needs struct {
 	created, closed bool // ticket time bases
 	pairs           bool
-	// rowCredits: the tickets read as for pairs, credited later for a few rows only (creditsOf).
+	// rowCredits: the tickets read as for pairs, credited later for a few rows only (rowCredits).
 	rowCredits     bool
 	surveys        bool
 	surveyTickets  bool // survey rows need their tickets (a dimension of the ticket)

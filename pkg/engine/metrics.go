@@ -164,7 +164,7 @@ func needsOf(metrics []*Metric, dims []string, o options, csatCredit string) nee
 		sliced[dim] = true
 	}
 	// Survey rows need their tickets for every dimension but the score: the agent too, when a
-	// response names none.
+	// response names none. (A filter set to All, an empty list, is no filter.)
 	for dim := range sliced {
 		n.surveyTickets = n.surveyTickets || dim != "score"
 	}

@@ -289,6 +289,10 @@ func TestSurveySlotsByHand(t *testing.T) {
 	res = run(`{"metrics": ["surveys_sent"], "groupBy": ["score"]}`)
 	require.NotContains(t, res.Executed, "tickets created")
 	h.approx(2, h.value(res, "surveys_sent", "(none)"), "E and F")
+	// A dashboard variable set to All sends an empty list: no filter, no ticket read.
+	res = run(`{"metrics": ["csat"], "filters": {"agents": [], "channels": [], "projects": []}}`)
+	require.NotContains(t, res.Executed, "tickets created")
+	h.approx(60, h.value(res, "csat"), "A, B, G of five")
 	res = run(`{"metrics": ["responses", "csat_average"], "groupBy": ["agent"]}`)
 	require.Contains(t, res.Executed, "tickets created")
 	h.approx(3.5, h.value(res, "csat_average", "(open)"), "(2 + 5) / 2")
