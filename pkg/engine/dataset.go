@@ -210,7 +210,7 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 	}
 	d.creditLo, d.creditHi = lo, hi
 	if n.pairs {
-		if err := d.attribute(ctx, lo, hi, nil); err != nil {
+		if err := d.attribute(ctx, lo, hi); err != nil {
 			return nil, err
 		}
 	}

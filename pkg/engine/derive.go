@@ -234,14 +234,8 @@ func (a *attributor) credit(c int32, at int64) []int32 {
 
 // attribute credits the eligible orders of [lo, hi) to the tickets read: from the orders read when
 // there are, else streaming them from the store, keeping only the credited ones.
-//
-// With customers (sorted keys), only their orders are read: the pairs are exact for those customers'
-// tickets, since an order is only ever credited to its customer's, and credit no other ticket.
-func (d *dataset) attribute(ctx context.Context, lo, hi time.Time, customers []string) error {
+func (d *dataset) attribute(ctx context.Context, lo, hi time.Time) error {
 	t, o, e := d.tickets, d.orders, d.e
-	if customers != nil {
-		o = nil
-	}
 	model, window, anchor := d.opts.model, d.opts.window, d.opts.anchor
 	linear := model == models.AttributionLinear
 	var err error
@@ -264,39 +258,99 @@ func (d *dataset) attribute(ctx context.Context, lo, hi time.Time, customers []s
 		})
 		return err
 	}
-	r := store.OrderRead{From: lo, To: hi, Excluded: e.settings.ExcludedStatuses, Currency: e.settings.Currency, Customers: customers}
-	d.pairs, err = derive(ctx, t, d.streamedPairsKey(lo, hi, customers), func(ctx context.Context) (*pairs, error) {
-		a := newAttributor(t, window, model, anchor)
-		p := &pairs{linear: linear, unconv: &unconverted{currencies: store.NewDict()}}
-		err := e.orders.ScanOrders(ctx, r, func(x store.Order) error {
-			if x.Amount == store.Null {
-				p.unconv.add(x.Created, p.unconv.currencies.ID(string(x.Currency)))
-				return nil
-			}
-			if x.Customer == nil {
-				return nil
-			}
-			p.credit(a.credit(t.Customers.LookupBytes(x.Customer), x.Created), x.Amount, x.Created)
-			return nil
-		})
-		return p, err
+	r := store.OrderRead{From: lo, To: hi, Excluded: e.settings.ExcludedStatuses, Currency: e.settings.Currency}
+	d.pairs, err = derive(ctx, t, d.streamedPairsKey(lo, hi), func(ctx context.Context) (*pairs, error) {
+		return d.streamPairs(ctx, r, newAttributor(t, window, model, anchor))
 	})
 	if err != nil {
 		return err
-	}
-	if customers != nil {
-		d.read("orders %s of the %d customers of the rows shown, credited to their tickets", span(lo, hi), len(customers))
-		return nil
 	}
 	d.read("orders %s, credited to the tickets read", span(lo, hi))
 	d.unconv = d.pairs.unconv
 	return d.readRates(ctx)
 }
 
-// streamedPairsKey keys the pairs attribute streams over [lo, hi), of customers only (nil: all).
-func (d *dataset) streamedPairsKey(lo, hi time.Time, customers []string) string {
+// streamPairs credits the orders of r, streamed from the store, to the tickets of the read.
+func (d *dataset) streamPairs(ctx context.Context, r store.OrderRead, a *attributor) (*pairs, error) {
+	t := d.tickets
+	p := &pairs{linear: d.opts.model == models.AttributionLinear, unconv: &unconverted{currencies: store.NewDict()}}
+	err := d.e.orders.ScanOrders(ctx, r, func(x store.Order) error {
+		if x.Amount == store.Null {
+			p.unconv.add(x.Created, p.unconv.currencies.ID(string(x.Currency)))
+			return nil
+		}
+		if x.Customer == nil {
+			return nil
+		}
+		p.credit(a.credit(t.Customers.LookupBytes(x.Customer), x.Created), x.Amount, x.Created)
+		return nil
+	})
+	return p, err
+}
+
+// streamedPairsKey keys the pairs attribute streams over [lo, hi).
+func (d *dataset) streamedPairsKey(lo, hi time.Time) string {
 	s := d.e.settings
-	return keyOf("pairs", lo, hi, s.ExcludedStatuses, s.Currency, d.opts.model, d.opts.window, d.opts.anchor, customers != nil, customers)
+	return keyOf("pairs", lo, hi, s.ExcludedStatuses, s.Currency, d.opts.model, d.opts.window, d.opts.anchor)
+}
+
+// creditsMemo keeps what the orders of [lo, hi) credit to the tickets of one ticket read, customer by
+// customer as drill-downs ask for them: each customer's orders are read once for the read's lifetime,
+// so that an auto-refresh, whose rows are nearly the same, reads only the customers it has not seen.
+// Exact for the tickets of the customers read: an order is only ever credited to its customer's.
+type creditsMemo struct {
+	mu      sync.Mutex
+	a       *attributor // not safe for concurrent use: under mu
+	done    []bool      // by customer id
+	orders  map[int32]float64
+	revenue map[int32]int64
+}
+
+// credits returns the credits of the tickets of rows, by row, reading the orders of the customers of
+// rows not read yet.
+func (m *creditsMemo) credits(ctx context.Context, d *dataset, rows []int) ([]float64, []int64, error) {
+	t, e := d.tickets, d.e
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.a == nil {
+		m.a = newAttributor(t, d.opts.window, d.opts.model, d.opts.anchor)
+		m.done = make([]bool, len(t.Customers.Values))
+		m.orders, m.revenue = map[int32]float64{}, map[int32]int64{}
+	}
+	var keys []string
+	var missing []int32
+	seen := map[int32]bool{}
+	for _, i := range rows {
+		if c := t.Customer[i]; c >= 0 && !seen[c] {
+			seen[c] = true
+			if !m.done[c] {
+				missing = append(missing, c)
+				keys = append(keys, t.Customers.Values[c])
+			}
+		}
+	}
+	if len(keys) > 0 {
+		slices.Sort(keys)
+		r := store.OrderRead{From: d.creditLo, To: d.creditHi, Excluded: e.settings.ExcludedStatuses, Currency: e.settings.Currency,
+			Customers: keys}
+		p, err := d.streamPairs(ctx, r, m.a)
+		if err != nil {
+			return nil, nil, err
+		}
+		for j, ti := range p.ticket { // in the pairs' order, as creditsByTicket sums them
+			m.orders[ti] += p.share(j)
+			m.revenue[ti] += p.amount[j]
+		}
+		for _, c := range missing {
+			m.done[c] = true
+		}
+	}
+	d.read("orders %s of the %d customers of the rows shown, credited to their tickets", span(d.creditLo, d.creditHi), len(seen))
+	orders, revenue := make([]float64, len(rows)), make([]int64, len(rows))
+	for k, i := range rows {
+		orders[k], revenue[k] = m.orders[int32(i)], m.revenue[int32(i)]
+	}
+	return orders, revenue, nil
 }
 
 // pairTime is the instant a pair is dated by: its ticket's creation or its order's (dateBasis).

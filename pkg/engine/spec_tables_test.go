@@ -3,6 +3,7 @@ package engine_test
 // Hand-computed tests of the table query types: tickets drill-down (SPEC 5.6), live_feed and variable.
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/supportops/grafana-support-analytics/pkg/engine"
+	"github.com/supportops/grafana-support-analytics/pkg/store"
 )
 
 func drillFixture(h *hand) {
@@ -110,10 +112,19 @@ func TestDrillDownCreditsTheRowsShown(t *testing.T) {
 	require.NoError(t, err)
 	check(tab, "of the 2 customers of the rows shown, credited to their tickets") // c1 and c2; D3 has none
 
-	cached := h.engine(h.now).Cached(engine.NewCache(time.Minute, 64))
+	// Through a cache, each customer's orders are read once: the first two rows (D3 without a
+	// customer, D2 of c2) read c2's; all three rows then read c1's alone.
+	scans := &scanCounter{Store: h.stores.Orders}
+	cached := engine.New(h.settings, h.stores.Helpdesk, scans).WithClock(func() time.Time { return h.now }).
+		Cached(engine.NewCache(time.Minute, 64))
+	tab, err = cached.Tickets(ctx, h.request(`{"queryType": "tickets", "limit": 2}`, mar10, mar11))
+	require.NoError(t, err)
+	require.Equal(t, []float64{0, 0}, h.column(tab, "credited_orders"))
+	require.Equal(t, [][]string{{"c2"}}, scans.customers)
 	tab, err = cached.Tickets(ctx, h.request(drill, mar10, mar11))
 	require.NoError(t, err)
 	check(tab, "of the 2 customers of the rows shown")
+	require.Equal(t, [][]string{{"c2"}, {"c1"}}, scans.customers)
 	res, err := cached.Metrics(ctx, h.request(`{"metrics": ["attributed_revenue"]}`, mar10, mar11))
 	require.NoError(t, err)
 	h.approx(50.25, h.value(res, "attributed_revenue"), "O1 and O2")
@@ -121,6 +132,19 @@ func TestDrillDownCreditsTheRowsShown(t *testing.T) {
 	require.NoError(t, err)
 	check(tab, ", credited to the tickets read")
 	require.NotContains(t, tab.Executed, "rows shown")
+}
+
+// scanCounter records the customers of each order stream.
+type scanCounter struct {
+	*store.Store
+	customers [][]string
+}
+
+func (c *scanCounter) ScanOrders(ctx context.Context, r store.OrderRead, f func(o store.Order) error) error {
+	if r.Customers != nil {
+		c.customers = append(c.customers, r.Customers)
+	}
+	return c.Store.ScanOrders(ctx, r, f)
 }
 
 func TestSpecLiveFeed(t *testing.T) {

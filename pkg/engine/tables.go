@@ -406,36 +406,26 @@ func (d *dataset) creditsByTicket(ctx context.Context) ([]float64, []int64, erro
 }
 
 // rowCredits credits the tickets of rows (by row: orders, fractional with the linear model, and
-// revenue), and theirs only, from their customers' orders; or from the pairs of every ticket of the
-// read, when another query of a refresh has them or is crediting them (an attribution panel beside
-// the drill-down): no order is read twice.
+// revenue), and theirs only, from their customers' orders (creditsMemo); or from the pairs of every
+// ticket of the read, when another query of a refresh has them or is crediting them (an attribution
+// panel beside the drill-down): no order is read twice.
 func (d *dataset) rowCredits(ctx context.Context, rows []int) ([]float64, []int64, error) {
 	t := d.tickets
-	orders, revenue := make([]float64, len(rows)), make([]int64, len(rows))
-	p, ok, err := heldDerived[*pairs](ctx, t, d.streamedPairsKey(d.creditLo, d.creditHi, nil))
+	key := d.streamedPairsKey(d.creditLo, d.creditHi)
+	p, ok, err := heldDerived[*pairs](ctx, t, key)
 	if err != nil {
 		return nil, nil, err
 	}
-	if ok {
-		d.read("orders %s, credited to the tickets read", span(d.creditLo, d.creditHi))
-	}
 	if !ok {
-		var keys []string
-		for _, i := range rows {
-			if c := t.Customer[i]; c >= 0 {
-				keys = append(keys, t.Customers.Values[c])
-			}
-		}
-		slices.Sort(keys)
-		if keys = slices.Compact(keys); len(keys) == 0 {
-			return orders, revenue, nil
-		}
-		if err := d.attribute(ctx, d.creditLo, d.creditHi, keys); err != nil {
+		m, err := derive(ctx, t, "credits memo|"+key, func(context.Context) (*creditsMemo, error) { return &creditsMemo{}, nil })
+		if err != nil {
 			return nil, nil, err
 		}
-		p = d.pairs
+		return m.credits(ctx, d, rows)
 	}
+	d.read("orders %s, credited to the tickets read", span(d.creditLo, d.creditHi))
 	// Summed in the pairs' order, as creditsByTicket sums them: the same floats.
+	orders, revenue := make([]float64, len(rows)), make([]int64, len(rows))
 	at := make(map[int32]int, len(rows))
 	for k, i := range rows {
 		at[int32(i)] = k
