@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -238,8 +237,10 @@ func (s *Store) ReadFirstOrders(ctx context.Context, keys []string, excluded []s
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	for _, err := range errs { // the first: both halves fail alike when the store does
+		if err != nil {
+			return nil, err
+		}
 	}
 	key, created, amount := got[0].key, got[0].created, got[0].amount
 	for p := 1; p < len(parts); p++ {
