@@ -42,17 +42,22 @@ WHERE created_at < $1 AND (closed_at IS NULL OR closed_at >= $1)`
 func (s *Store) ReadTickets(ctx context.Context, r TicketRead) (*Tickets, error) {
 	t := &Tickets{Customers: NewDict(), Channels: NewDict(), Projects: NewDict(), Topics: NewDict(),
 		Priorities: NewDict(), Agents: NewDict(), TagNames: NewDict(), TagStart: []int32{0}}
-	// The tickets listed apart (surveyed, open) are listed on another connection while the ranges are
-	// read: the ranges are the longer read, and the listing no longer waits for them.
+	// The tickets listed apart (surveyed, open) are listed on another session while the ranges are
+	// read: the ranges are the longer read, and the listing no longer waits for them. Unless the pool
+	// allows two sessions or fewer (maxOpenConns): the other panels of a refresh need them more.
 	var extra []string
-	var listErr error
-	listed := make(chan struct{})
-	go func() {
-		defer close(listed)
+	var err, listErr error
+	if s.spareSessions() {
+		listed := make(chan struct{})
+		go func() {
+			defer close(listed)
+			extra, listErr = s.listedTickets(ctx, r, nil)
+		}()
+		err = s.appendTickets(ctx, t, r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, r.Open, []string{})
+		<-listed
+	} else if err = s.appendTickets(ctx, t, r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, r.Open, []string{}); err == nil {
 		extra, listErr = s.listedTickets(ctx, r, nil)
-	}()
-	err := s.appendTickets(ctx, t, r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, r.Open, []string{})
-	<-listed
+	}
 	if err != nil {
 		return nil, err
 	}

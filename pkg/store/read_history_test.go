@@ -107,4 +107,11 @@ func TestReadFirstOrdersListsTheOldestEligible(t *testing.T) {
 	assert.Equal(t, int32(4), f.Start[5000], "the reseller, last: three")
 	assert.Equal(t, []int64{day.AddDate(1, 0, 0).UnixMicro(), hour(1), hour(2), hour(3)}, f.Created)
 	assert.Equal(t, []int64{125000, 10000, 20000, 30000}, f.Amount)
+
+	// With two sessions or fewer the pool has none to spare: one probe of them all, the same answer.
+	small := settingsFor(db, "support", "shop")
+	small.MaxOpenConns = 2
+	one, err := open(t, small).Orders.ReadFirstOrders(ctx, many, []string{"cancelled"}, "USD", 3)
+	require.NoError(t, err)
+	assert.Equal(t, f, one)
 }

@@ -220,10 +220,10 @@ func (s *Store) ReadFirstOrders(ctx context.Context, keys []string, excluded []s
 	if err != nil {
 		return nil, err
 	}
-	// Many customers are probed in two halves at once, on two connections: the probes are CPU-bound
-	// in PostgreSQL, and a refresh waits for them.
+	// Many customers are probed in two halves at once, on two sessions: the probes are CPU-bound in
+	// PostgreSQL, and a refresh waits for them.
 	parts := [][]string{keys}
-	if len(keys) >= firstOrdersSplit {
+	if len(keys) >= firstOrdersSplit && s.spareSessions() {
 		parts = [][]string{keys[:len(keys)/2], keys[len(keys)/2:]}
 	}
 	got := make([]firstOrderRows, len(parts))
@@ -275,6 +275,10 @@ func (s *Store) ReadFirstOrders(ctx context.Context, keys []string, excluded []s
 	}
 	return f, nil
 }
+
+// spareSessions reports whether one read may take a second session of the pool at once: when the
+// pool allows more than two (maxOpenConns).
+func (s *Store) spareSessions() bool { return s.pool.Stat().MaxConns() > 2 }
 
 // firstOrdersSplit is the number of customers from which ReadFirstOrders probes in two halves.
 const firstOrdersSplit = 4096
