@@ -25,14 +25,14 @@ type needs struct {
 	created, closed bool // ticket time bases
 	pairs           bool
 	// rowCredits: the tickets read as for pairs, credited later for a few rows only (rowCredits).
-	rowCredits     bool
-	surveys        bool
-	surveyTickets  bool // survey rows need their tickets (a dimension of the ticket)
-	displays       bool
-	orders         bool // the orders themselves (pairs alone stream them)
-	lines          bool
-	ticketSegments bool        // the segment of every ticket read (ticket and pair rows)
-	surveySegments surveyBases // the segment of the tickets surveyed in range (survey rows)
+	rowCredits       bool
+	surveys          bool
+	surveyTicketDims bool // survey rows need their tickets (a dimension of the ticket)
+	displays         bool
+	orders           bool // the orders themselves (pairs alone stream them)
+	lines            bool
+	ticketSegments   bool        // the segment of every ticket read (ticket and pair rows)
+	surveySegments   surveyBases // the segment of the tickets surveyed in range (survey rows)
 	// firstOrders: ticket segments judged from each customer's first orders ever (an order rule caps
 	// what matters), instead of the orders around the range and the history before it.
 	firstOrders  bool
@@ -123,7 +123,7 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 		// read the same superset, once. Every computation keeps its own rows in Go.
 		w = o.window
 	}
-	helpdesk := n.created || n.closed || (n.surveys && n.surveyTickets) || n.pairs
+	helpdesk := n.created || n.closed || (n.surveys && n.surveyTicketDims) || n.pairs
 	// The orders attribution credits: a window around the range. Anchored at the close, a ticket of the
 	// range credits orders up to its closing + window, or up to now while open (ticket basis), and an
 	// order of the range may be credited to any ticket created before it that was still open, or closed

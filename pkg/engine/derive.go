@@ -469,7 +469,12 @@ func (m *firstsMemo) need(ctx context.Context, d *dataset, want []int32) (firsts
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	keys := d.tickets.Customers.Values
-	m.init(len(keys))
+	if m.start == nil {
+		m.start, m.end = make([]int32, len(keys)), make([]int32, len(keys))
+		for c := range m.start {
+			m.start[c] = -1
+		}
+	}
 	var missing []int32
 	for _, c := range want {
 		if c >= 0 && m.start[c] == -1 {
@@ -505,15 +510,6 @@ func (m *firstsMemo) need(ctx context.Context, d *dataset, want []int32) (firsts
 	d.read("first orders of the %d customers of the tickets judged, up to %d each", countCustomers(want, len(keys)),
 		historyCap(d.e.settings.VIPMinOrders))
 	return firstsView{start: m.start, end: m.end, created: m.created, amount: m.amount}, nil
-}
-
-func (m *firstsMemo) init(n int) {
-	if m.start == nil {
-		m.start, m.end = make([]int32, n), make([]int32, n)
-		for c := range m.start {
-			m.start[c] = -1
-		}
-	}
 }
 
 // countCustomers is how many distinct customers want names (ids below n, -1 none).

@@ -166,7 +166,7 @@ func needsOf(metrics []*Metric, dims []string, o options, csatCredit string) nee
 	// Survey rows need their tickets for every dimension but the score: the agent too, when a
 	// response names none. (A filter set to All, an empty list, is no filter.)
 	for dim := range sliced {
-		n.surveyTickets = n.surveyTickets || dim != "score"
+		n.surveyTicketDims = n.surveyTicketDims || dim != "score"
 	}
 	for _, m := range metrics {
 		for _, p := range m.parts {

@@ -191,7 +191,7 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 	var credited []float64
 	var revenue []int64
 	if allCredits {
-		if credited, revenue, err = d.creditsByTicket(ctx); err != nil {
+		if credited, revenue, err = d.creditsByTicket(ctx, d.pairs); err != nil {
 			return nil, err
 		}
 	}
@@ -386,14 +386,14 @@ rows:
 	return out, nil
 }
 
-// creditsByTicket is, per ticket of the read, the orders credited to it (with the linear model, the sum
-// of its shares) and their revenue (its parts).
-func (d *dataset) creditsByTicket(ctx context.Context) ([]float64, []int64, error) {
+// creditsByTicket is, per ticket of the read, the orders pairs p credit to it (with the linear model,
+// the sum of its shares) and their revenue (its parts); kept with p.
+func (d *dataset) creditsByTicket(ctx context.Context, p *pairs) ([]float64, []int64, error) {
 	type credits struct {
 		orders  []float64 // fractional with the linear model
 		revenue []int64
 	}
-	p, n := d.pairs, d.tickets.Len()
+	n := d.tickets.Len()
 	c, err := derive(ctx, p, "credits", func(context.Context) (credits, error) {
 		c := credits{make([]float64, n), make([]int64, n)}
 		for i, ti := range p.ticket {
@@ -424,17 +424,13 @@ func (d *dataset) rowCredits(ctx context.Context, rows []int) ([]float64, []int6
 		return m.credits(ctx, d, rows)
 	}
 	d.read("orders %s, credited to the tickets read", span(d.creditLo, d.creditHi))
-	// Summed in the pairs' order, as creditsByTicket sums them: the same floats.
-	orders, revenue := make([]float64, len(rows)), make([]int64, len(rows))
-	at := make(map[int32]int, len(rows))
-	for k, i := range rows {
-		at[int32(i)] = k
+	credited, byTicket, err := d.creditsByTicket(ctx, p) // kept with the pairs: shared with the other drill-downs
+	if err != nil {
+		return nil, nil, err
 	}
-	for j, ti := range p.ticket {
-		if k, ok := at[ti]; ok {
-			orders[k] += p.share(j)
-			revenue[k] += p.amount[j]
-		}
+	orders, revenue := make([]float64, len(rows)), make([]int64, len(rows))
+	for k, i := range rows {
+		orders[k], revenue[k] = credited[i], byTicket[i]
 	}
 	return orders, revenue, nil
 }

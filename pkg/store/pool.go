@@ -142,3 +142,7 @@ func verifyChain(roots *x509.CertPool) func([][]byte, [][]*x509.Certificate) err
 		return err
 	}
 }
+
+// spareSessions reports whether one read may take a second session of the pool at once: when the
+// pool allows more than two (maxOpenConns).
+func (s *Store) spareSessions() bool { return s.pool.Stat().MaxConns() > 2 }

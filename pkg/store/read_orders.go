@@ -276,10 +276,6 @@ func (s *Store) ReadFirstOrders(ctx context.Context, keys []string, excluded []s
 	return f, nil
 }
 
-// spareSessions reports whether one read may take a second session of the pool at once: when the
-// pool allows more than two (maxOpenConns).
-func (s *Store) spareSessions() bool { return s.pool.Stat().MaxConns() > 2 }
-
 // firstOrdersSplit is the number of customers from which ReadFirstOrders probes in two halves.
 const firstOrdersSplit = 4096
 
