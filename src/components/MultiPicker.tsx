@@ -60,7 +60,10 @@ export function MultiPicker(props: Props) {
     }
     last.current = next;
     onChange(next);
-    if (typed.current !== '') {
+    // The text still in the input counts too: the options loader may not have been called with the
+    // last keystrokes yet (it is debounced) when the user picks.
+    const input = document.getElementById(id) as HTMLInputElement | null;
+    if (typed.current !== '' || (input?.value ?? '') !== '') {
       typed.current = '';
       setGeneration((g) => g + 1);
     }
