@@ -78,6 +78,8 @@ type dataset struct {
 	tickets   *store.Tickets
 	msgs      *ticketMessages // nil unless messages were read
 	surveys   *store.Surveys
+	// The survey read's bounds: it holds every response sent or answered in [surveysFrom, surveysTo).
+	surveysFrom, surveysTo time.Time
 	surveyTkt []int32
 	displays  *store.Displays
 	orders    *store.Orders // nil unless needs.orders
@@ -162,6 +164,7 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 	if n.surveys {
 		g.run(func() (err error) {
 			d.surveys, err = e.helpdesk.ReadSurveys(ctx, from, to)
+			d.surveysFrom, d.surveysTo = from, to
 			d.read("csat_responses sent or answered %s", span(from, to))
 			return err
 		})

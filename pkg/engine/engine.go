@@ -24,7 +24,8 @@ type HelpdeskReader interface {
 	ReadSurveySlots(ctx context.Context, r store.SurveySlotRead) (*store.SurveySlots, error)
 	ReadDisplays(ctx context.Context, from, to time.Time) (*store.Displays, error)
 	ReadTicketValues(ctx context.Context, dim string, from, to time.Time) ([]string, error)
-	ReadTicketScores(ctx context.Context, ids []string) (map[string]int16, error)
+	// ReadTicketScores: each ticket's latest answered score; with answeredFrom set, among the responses answered from then on.
+	ReadTicketScores(ctx context.Context, ids []string, answeredFrom time.Time) (map[string]int16, error)
 	Has(ctx context.Context, name string) (bool, error)
 	Label() string
 }

@@ -130,7 +130,7 @@ func (h benchHelpdesk) ReadDisplays(context.Context, time.Time, time.Time) (*sto
 func (h benchHelpdesk) ReadTicketValues(context.Context, string, time.Time, time.Time) ([]string, error) {
 	return nil, nil
 }
-func (h benchHelpdesk) ReadTicketScores(context.Context, []string) (map[string]int16, error) {
+func (h benchHelpdesk) ReadTicketScores(context.Context, []string, time.Time) (map[string]int16, error) {
 	return map[string]int16{}, nil
 }
 func (h benchHelpdesk) Has(context.Context, string) (bool, error) { return true, nil }

@@ -397,3 +397,85 @@ func TestSpecTicketsColumnOrder(t *testing.T) {
 	require.Equal(t, []float64{2, 0, 0}, h.column(tab, "credited_orders")) // fractional shares under the linear model
 	require.Equal(t, []string{"alice", "(none)", "(open)"}, h.column(tab, "agent"))
 }
+
+// scoreCounter records the tickets of each score read, apart for reads of every response (from is
+// zero) and of the responses answered from an instant on.
+type scoreCounter struct {
+	*store.Store
+	whole, after [][]string
+}
+
+func (c *scoreCounter) ReadTicketScores(ctx context.Context, ids []string, from time.Time) (map[string]int16, error) {
+	if from.IsZero() {
+		c.whole = append(c.whole, slices.Sorted(slices.Values(ids)))
+	} else {
+		c.after = append(c.after, slices.Sorted(slices.Values(ids)))
+	}
+	return c.Store.ReadTicketScores(ctx, ids, from)
+}
+
+// A ticket's CSAT score is its latest answered one (ties: the lowest). On the responded basis the
+// survey read has the responses answered in range: only those answered after it are read, for the
+// tickets answered in range; the created basis reads every response of its tickets. Both agree.
+func TestLatestScoreOfEachTicket(t *testing.T) {
+	h := newHand(t, nil)
+	h.tickets(
+		hTicket{ID: "S1", Customer: "c1", Created: "2026-03-09T08:00:00Z", Closed: "2026-03-09T09:00:00Z"},
+		hTicket{ID: "S2", Customer: "c1", Created: "2026-03-10T08:00:00Z", Closed: "2026-03-10T09:00:00Z"},
+		hTicket{ID: "S3", Customer: "c2", Created: "2026-03-10T08:00:00Z", Closed: "2026-03-10T09:00:00Z"},
+		hTicket{ID: "S4", Customer: "c2", Created: "2026-03-10T09:00:00Z", Closed: "2026-03-10T10:00:00Z"},
+		hTicket{ID: "S5", Customer: "c3", Created: "2026-03-10T10:00:00Z", Closed: "2026-03-10T11:00:00Z"},
+		hTicket{ID: "S6", Customer: "c3", Created: "2026-03-10T11:00:00Z", Closed: "2026-03-10T12:00:00Z"},
+	)
+	h.surveys(
+		// S1: answered before the range (5), and again in it (2): 2.
+		hSurvey{Ticket: "S1", Sent: "2026-03-09T09:00:00Z", Responded: "2026-03-09T10:00:00Z", Score: 5},
+		hSurvey{Ticket: "S1", Sent: "2026-03-10T09:00:00Z", Responded: "2026-03-10T10:00:00Z", Score: 2},
+		// S2: twice in the range, 2 then 5: 5.
+		hSurvey{Ticket: "S2", Sent: "2026-03-10T09:00:00Z", Responded: "2026-03-10T10:00:00Z", Score: 2},
+		hSurvey{Ticket: "S2", Sent: "2026-03-10T09:30:00Z", Responded: "2026-03-10T12:00:00Z", Score: 5},
+		// S3: 1 in the range, 4 three days later: 4.
+		hSurvey{Ticket: "S3", Sent: "2026-03-10T09:00:00Z", Responded: "2026-03-10T11:00:00Z", Score: 1},
+		hSurvey{Ticket: "S3", Sent: "2026-03-13T09:00:00Z", Responded: "2026-03-13T10:00:00Z", Score: 4},
+		// S4: 5 and 3 at the same instant: 3.
+		hSurvey{Ticket: "S4", Sent: "2026-03-10T10:00:00Z", Responded: "2026-03-10T13:00:00Z", Score: 5},
+		hSurvey{Ticket: "S4", Sent: "2026-03-10T10:30:00Z", Responded: "2026-03-10T13:00:00Z", Score: 3},
+		// S5: 4 in the range, then a survey sent after it and never answered: 4.
+		hSurvey{Ticket: "S5", Sent: "2026-03-10T11:00:00Z", Responded: "2026-03-10T14:00:00Z", Score: 4},
+		hSurvey{Ticket: "S5", Sent: "2026-03-13T11:00:00Z"},
+		// S6: sent in the range, never answered: no score.
+		hSurvey{Ticket: "S6", Sent: "2026-03-10T12:00:00Z"},
+	)
+	scores := func(tab *engine.Table) map[string]int64 {
+		out := map[string]int64{}
+		for k, id := range h.column(tab, "id").([]string) {
+			if s := h.column(tab, "csat_score").([]*int64)[k]; s != nil {
+				out[id] = *s
+			}
+		}
+		return out
+	}
+	want := map[string]int64{"S1": 2, "S2": 5, "S3": 4, "S4": 3, "S5": 4}
+	for _, cache := range []bool{false, true} {
+		reads := &scoreCounter{Store: h.stores.Helpdesk}
+		e := engine.New(h.settings, reads, h.stores.Orders).WithClock(func() time.Time { return h.now })
+		if cache {
+			e = e.Cached(engine.NewCache(time.Minute, 64))
+		}
+		tab, err := e.Tickets(ctx, h.request(`{"queryType": "tickets", "basis": "responded", "only": "rated", "sortBy": "lowest_csat"}`, mar10, mar11))
+		require.NoError(t, err)
+		require.Equal(t, []string{"S1", "S4", "S5", "S3", "S2"}, h.column(tab, "id"), "lowest score first, then newest created")
+		require.Equal(t, want, scores(tab))
+		// Every ticket answered in range is in the survey read: none is read whole.
+		require.Equal(t, [][]string{{"S1", "S2", "S3", "S4", "S5"}}, reads.after)
+		require.Empty(t, reads.whole)
+
+		tab, err = e.Tickets(ctx, h.request(`{"queryType": "tickets"}`, mar10, mar11))
+		require.NoError(t, err)
+		want := map[string]int64{"S2": 5, "S3": 4, "S4": 3, "S5": 4} // S1 was created before the range
+		require.Equal(t, want, scores(tab))
+		if !cache { // through the cache the scores of the first query are kept with the ticket read
+			require.Equal(t, [][]string{{"S2", "S3", "S4", "S5", "S6"}}, reads.whole)
+		}
+	}
+}

@@ -535,21 +535,22 @@ func (d *dataset) ticketScores(ctx context.Context, rows []int) (map[string]int1
 	for k, i := range rows {
 		ids[k] = d.tickets.ID.At(i)
 	}
-	var missing []string
+	var missing []int // rows whose score is not known yet
 	memo.mu.Lock()
-	for _, id := range ids {
+	for k, id := range ids {
 		if _, ok := memo.known[id]; !ok {
-			missing = append(missing, id)
+			missing = append(missing, rows[k])
 		}
 	}
 	memo.mu.Unlock()
 	if len(missing) > 0 {
-		read, err := d.e.helpdesk.ReadTicketScores(ctx, missing)
+		read, err := d.readTicketScores(ctx, missing)
 		if err != nil {
 			return nil, err
 		}
 		memo.mu.Lock()
-		for _, id := range missing {
+		for _, i := range missing {
+			id := d.tickets.ID.At(i)
 			score, ok := read[id]
 			memo.known[id] = knownScore{score, ok}
 		}
@@ -562,6 +563,66 @@ func (d *dataset) ticketScores(ctx context.Context, rows []int) (map[string]int1
 	for _, id := range ids {
 		if k := memo.known[id]; k.ok {
 			out[id] = k.score
+		}
+	}
+	return out, nil
+}
+
+// readTicketScores reads the latest CSAT score of the tickets rows. A ticket answered within the
+// survey read the dataset holds has its latest score there, unless it was answered again after the
+// read: only the responses answered after it are read for those tickets, which the responded_at index
+// finds at once for a range ending near now, instead of every response of every ticket.
+func (d *dataset) readTicketScores(ctx context.Context, rows []int) (map[string]int16, error) {
+	t, s := d.tickets, d.surveys
+	var probe []string // the tickets read whole
+	out := map[string]int16{}
+	if s != nil && d.surveyTkt != nil {
+		from, to := d.surveysFrom.UnixMicro(), d.surveysTo.UnixMicro()
+		slot := make([]int32, t.Len()) // ticket index -> 1 + position in rows; 0: not asked
+		for k, i := range rows {
+			slot[i] = int32(k) + 1
+		}
+		at, score := make([]int64, len(rows)), make([]int16, len(rows))
+		for r, ti := range d.surveyTkt {
+			resp := s.Responded[r] // Null unless answered with a score
+			if ti < 0 || slot[ti] == 0 || resp == store.Null || resp < from || resp >= to {
+				continue
+			}
+			// The latest response; ties to the lowest score, as ReadTicketScores.
+			if k := slot[ti] - 1; resp > at[k] || (resp == at[k] && s.Score[r] < score[k]) || score[k] == 0 {
+				at[k], score[k] = resp, s.Score[r]
+			}
+		}
+		var later []string
+		for k, i := range rows {
+			if score[k] == 0 {
+				probe = append(probe, t.ID.At(i))
+			} else {
+				out[t.ID.At(i)] = score[k]
+				later = append(later, t.ID.At(i))
+			}
+		}
+		if len(later) > 0 {
+			after, err := d.e.helpdesk.ReadTicketScores(ctx, later, d.surveysTo)
+			if err != nil {
+				return nil, err
+			}
+			for id, sc := range after {
+				out[id] = sc
+			}
+		}
+	} else {
+		for _, i := range rows {
+			probe = append(probe, t.ID.At(i))
+		}
+	}
+	if len(probe) > 0 {
+		read, err := d.e.helpdesk.ReadTicketScores(ctx, probe, time.Time{})
+		if err != nil {
+			return nil, err
+		}
+		for id, sc := range read {
+			out[id] = sc
 		}
 	}
 	return out, nil

@@ -238,9 +238,9 @@ func (h safeHelpdesk) ReadTicketValues(ctx context.Context, dim string, from, to
 	return h.HelpdeskReader.ReadTicketValues(ctx, dim, from, to)
 }
 
-func (h safeHelpdesk) ReadTicketScores(ctx context.Context, ids []string) (_ map[string]int16, err error) {
+func (h safeHelpdesk) ReadTicketScores(ctx context.Context, ids []string, answeredFrom time.Time) (_ map[string]int16, err error) {
 	defer recoverRead(ctx, h.Label(), "ticket scores", &err)
-	return h.HelpdeskReader.ReadTicketScores(ctx, ids)
+	return h.HelpdeskReader.ReadTicketScores(ctx, ids, answeredFrom)
 }
 
 func (h safeHelpdesk) Has(ctx context.Context, name string) (_ bool, err error) {

@@ -284,16 +284,27 @@ func (s *Store) ReadDisplays(ctx context.Context, from, to time.Time) (*Displays
 	return out, s.Wrap(rows.Err())
 }
 
+// sqlTicketScores is each ticket's latest answered score: by responded_at, ties to the lowest score.
 const sqlTicketScores = `SELECT DISTINCT ON (ticket_id) ticket_id, score FROM {{schema}}.csat_responses
-WHERE ticket_id = ANY($1) AND score IS NOT NULL ORDER BY ticket_id, responded_at DESC NULLS LAST`
+WHERE ticket_id = ANY($1) AND score IS NOT NULL ORDER BY ticket_id, responded_at DESC NULLS LAST, score`
 
-// ReadTicketScores returns the latest CSAT score of each of the tickets that has one.
-func (s *Store) ReadTicketScores(ctx context.Context, ids []string) (map[string]int16, error) {
+// sqlTicketScoresFrom is the same among the responses answered from $2 on: the responded_at index
+// finds them when they are few (a range that ends near now), whatever the number of tickets.
+const sqlTicketScoresFrom = `SELECT DISTINCT ON (ticket_id) ticket_id, score FROM {{schema}}.csat_responses
+WHERE responded_at >= $2 AND ticket_id = ANY($1) AND score IS NOT NULL ORDER BY ticket_id, responded_at DESC, score`
+
+// ReadTicketScores returns the latest CSAT score of each of the tickets that has one (ties: the
+// lowest); with answeredFrom set, among their responses answered from then on only.
+func (s *Store) ReadTicketScores(ctx context.Context, ids []string, answeredFrom time.Time) (map[string]int16, error) {
 	out := map[string]int16{}
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := s.Query(ctx, sqlTicketScores, ids)
+	query, args := sqlTicketScores, []any{ids}
+	if !answeredFrom.IsZero() {
+		query, args = sqlTicketScoresFrom, append(args, answeredFrom)
+	}
+	rows, err := s.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

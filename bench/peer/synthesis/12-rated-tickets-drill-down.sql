@@ -21,7 +21,7 @@ WITH params AS (
 shown0 AS (  -- the rows shown, chosen before the per-row details are computed
   SELECT t.id, t.customer_key, t.created_at, t.closed_at, t.closing_agent, t.channel, t.project, t.topic, t.priority, t.tags, sc.score AS low_score
   FROM params p, tickets t LEFT JOIN LATERAL (SELECT score FROM csat_responses r WHERE r.ticket_id = t.id AND r.score IS NOT NULL
-                   ORDER BY r.responded_at DESC NULLS LAST LIMIT 1) sc ON true
+                   ORDER BY r.responded_at DESC NULLS LAST, r.score LIMIT 1) sc ON true
   WHERE EXISTS (SELECT FROM csat_responses r WHERE r.ticket_id = t.id AND r.score IS NOT NULL AND r.responded_at >= p.t0 AND r.responded_at < p.t1)
   ORDER BY sc.score NULLS LAST, t.created_at DESC, t.id COLLATE "C" DESC
   LIMIT 1000
@@ -87,5 +87,5 @@ LEFT JOIN LATERAL (  -- business seconds from creation to the first reply: the t
   WHERE extract(isodow FROM g.d) < 6 AND g.d::date NOT IN (date '2026-11-11', date '2026-12-25', date '2027-01-01')
 ) bh ON m.first_reply IS NOT NULL
 LEFT JOIN LATERAL (SELECT score FROM csat_responses r WHERE r.ticket_id = t.id AND r.score IS NOT NULL
-                   ORDER BY r.responded_at DESC NULLS LAST LIMIT 1) s ON true
+                   ORDER BY r.responded_at DESC NULLS LAST, r.score LIMIT 1) s ON true
 ORDER BY t.low_score NULLS LAST, t.created_at DESC, t.id COLLATE "C" DESC

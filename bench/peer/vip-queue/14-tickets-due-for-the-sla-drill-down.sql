@@ -91,5 +91,5 @@ LEFT JOIN LATERAL (  -- business seconds from creation to the first reply: the t
   WHERE extract(isodow FROM g.d) < 6 AND g.d::date NOT IN (date '2026-11-11', date '2026-12-25', date '2027-01-01')
 ) bh ON m.first_reply IS NOT NULL
 LEFT JOIN LATERAL (SELECT score FROM csat_responses r WHERE r.ticket_id = t.id AND r.score IS NOT NULL
-                   ORDER BY r.responded_at DESC NULLS LAST LIMIT 1) s ON true
+                   ORDER BY r.responded_at DESC NULLS LAST, r.score LIMIT 1) s ON true
 ORDER BY t.created_at DESC, t.id COLLATE "C" DESC
