@@ -74,7 +74,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.scale, "scale", "bench", "store: bench (1M tickets, 2M orders, 500k customers), bench10x (10x that, about 18 GB of disk, 8 minutes to load) or demo (for checking the peer SQL quickly), each in its own database")
 	fs.BoolVar(&c.checkOnly, "check-only", false, "only check that the peer SQL gives the plugin's numbers, then stop")
 	fs.BoolVar(&c.loadOnly, "load-only", false, "load the store (when not there yet) and stop")
-	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the plugin refreshes to this file")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the plugin refreshes to this file (each refresh labelled refresh=cold, warm or auto: go tool pprof -tagfocus refresh=auto)")
 	fs.StringVar(&c.only, "only", "", "with -plugin-only: the dashboards to refresh, by name (ecommerce,csat); empty: all five")
 	fs.StringVar(&c.memProfile, "memprofile", "", "write a heap profile, taken at the peak of the last cold refresh, to this file")
 	fs.BoolVar(&c.panelLog, "panel-log", false, "log each panel's time in every plugin refresh (cold, warm, auto-refresh): which panels a refresh waits for")

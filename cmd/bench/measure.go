@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"runtime"
+	"runtime/pprof"
 	"sync"
 	"time"
 
@@ -115,10 +116,16 @@ func (b *bench) pluginDashboard(ctx context.Context, dt *dashTimings, d dashboar
 		return nil, err
 	}
 	defer dispose()
+	// Each refresh's goroutines carry the label refresh=cold, warm or auto in a CPU profile
+	// (go tool pprof -tagfocus refresh=auto).
 	step := func(samples *[]time.Duration, from, to time.Time, profile bool) error {
 		runtime.GC()
 		peak := sampleMemory()
-		err := timeIt(samples, func() error { return b.refresh(ctx, ds, d.panels, from, to) })
+		phase := map[*[]time.Duration]string{&dt.cold: "cold", &dt.warm: "warm", &dt.auto: "auto"}[samples]
+		var err error
+		pprof.Do(ctx, pprof.Labels("refresh", phase), func(ctx context.Context) {
+			err = timeIt(samples, func() error { return b.refresh(ctx, ds, d.panels, from, to) })
+		})
 		heap, rss := peak()
 		t.heap, t.rss = max(t.heap, heap), max(t.rss, rss)
 		if profile && b.heapFile != "" {

@@ -267,11 +267,14 @@ func (h cachedHelpdesk) ReadTickets(ctx context.Context, r store.TicketRead) (*s
 	if r.SurveysFrom != nil {
 		sFrom, sTo = *r.SurveysFrom, *r.SurveysTo
 	}
-	var openAt time.Time
-	if r.OpenAt != nil {
-		openAt = *r.OpenAt
+	key := keyOf("tickets", r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, r.Open, sFrom, sTo)
+	if q := r.Rest; q != nil {
+		var sFrom, sTo time.Time
+		if q.Of.SurveysFrom != nil {
+			sFrom, sTo = *q.Of.SurveysFrom, *q.Of.SurveysTo
+		}
+		key = keyOf("tickets rest", q.At, q.Of.CreatedFrom, q.Of.CreatedTo, q.Of.ClosedFrom, q.Of.ClosedTo, q.Of.Open, sFrom, sTo, q.Except)
 	}
-	key := keyOf("tickets", r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, r.Open, sFrom, sTo, openAt)
 	return cached(ctx, h.c, key, func(ctx context.Context) (*store.Tickets, error) { return h.HelpdeskReader.ReadTickets(ctx, r) })
 }
 

@@ -40,8 +40,9 @@ type needs struct {
 	participants bool
 	// The message summaries of the tickets created, or closed, in range.
 	messagesCreated, messagesClosed bool
-	// openAt, when set, adds the tickets open at that instant, whenever created (a queue).
-	openAt time.Time
+	// rest, when set, makes the ticket read the tickets open at an instant that another read does
+	// not hold, and those alone (the rest of a queue, Engine.Tickets).
+	rest *store.RestRead
 	// The message summaries of every ticket read (handled_by of credited pairs and surveys).
 	messagesAll bool
 }
@@ -75,17 +76,18 @@ type dataset struct {
 	from, to int64 // micros
 	now      int64
 
-	tickets   *store.Tickets
-	msgs      *ticketMessages // nil unless messages were read
-	surveys   *store.Surveys
+	tickets *store.Tickets
+	tr      store.TicketRead // what tickets holds
+	msgs    *ticketMessages  // nil unless messages were read
+	surveys *store.Surveys
 	// The survey read's bounds: it holds every response sent or answered in [surveysFrom, surveysTo).
 	surveysFrom, surveysTo time.Time
-	surveyTkt []int32
-	displays  *store.Displays
-	orders    *store.Orders // nil unless needs.orders
-	lines     *store.Lines
-	history   *store.History
-	vipTagged *tagged // nil without VIP tags
+	surveyTkt              []int32
+	displays               *store.Displays
+	orders                 *store.Orders // nil unless needs.orders
+	lines                  *store.Lines
+	history                *store.History
+	vipTagged              *tagged // nil without VIP tags
 
 	pairs *pairs
 	// The orders attribution reads: [creditLo, creditHi).
@@ -148,13 +150,19 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 	early := n.orders && !segmentOrders
 	var g group
 	tr := e.ticketRead(from, to, w, cell, n)
-	if closedAnchor { // supersets of the ranges ticketRead gives: created from lo, closed in range
+	if closedAnchor && n.rest == nil { // supersets of the ranges ticketRead gives: created from lo, closed in range
 		tr.CreatedTo = hi
 		tr.ClosedFrom, tr.ClosedTo, tr.Open = lo, horizon, true
 	}
+	d.tr = tr
 	if helpdesk {
 		g.run(func() (err error) {
 			d.tickets, err = e.helpdesk.ReadTickets(ctx, tr)
+			if q := tr.Rest; q != nil {
+				d.read("tickets open at %s created before %s (the others open then are in the read of the range)",
+					q.At.UTC().Format(time.RFC3339), q.Of.CreatedFrom.UTC().Format(time.RFC3339))
+				return err
+			}
 			d.read("tickets created %s, closed %s%s%s", span(tr.CreatedFrom, tr.CreatedTo), span(tr.ClosedFrom, tr.ClosedTo),
 				map[bool]string{true: ", open ones created before the end", false: ""}[tr.Open],
 				map[bool]string{true: ", surveyed in range", false: ""}[tr.SurveysFrom != nil])
@@ -231,11 +239,12 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 }
 
 // ticketRead is the ticket read of a computation: those it needs, or with a cache the superset every
-// computation of the range may need (window-widened creations, closings, surveys). With a read grid
-// g, a queue's tickets are those open at the start of the grid cell of its instant: with the tickets
-// created from there on, which the read has too, a superset of those open at any instant of the
-// cell, which Go keeps to the exact instant.
+// computation of the range may need (window-widened creations, closings, surveys); or the rest of a
+// queue (needs.rest).
 func (e *Engine) ticketRead(from, to time.Time, w, g time.Duration, n needs) store.TicketRead {
+	if n.rest != nil {
+		return store.TicketRead{CreatedFrom: from, CreatedTo: from, ClosedFrom: from, ClosedTo: from, Rest: n.rest}
+	}
 	tr := store.TicketRead{CreatedFrom: from, CreatedTo: from, ClosedFrom: from, ClosedTo: from}
 	if n.created || e.cache != nil {
 		tr.CreatedFrom, tr.CreatedTo = from.Add(-w), to.Add(w)
@@ -245,13 +254,6 @@ func (e *Engine) ticketRead(from, to time.Time, w, g time.Duration, n needs) sto
 	}
 	if n.surveys || e.cache != nil {
 		tr.SurveysFrom, tr.SurveysTo = &from, &to
-	}
-	if !n.openAt.IsZero() {
-		at := n.openAt
-		if g > 0 {
-			at = at.Truncate(g)
-		}
-		tr.OpenAt = &at
 	}
 	return tr
 }
@@ -351,14 +353,10 @@ func (d *dataset) loadMessages(ctx context.Context, from, to time.Time, n needs,
 		// The tickets of the ticket read: its ranges, and the tickets it listed apart from them by id,
 		// without listing them again.
 		r.TicketRead, r.IDs = tr, t.Listed
-		r.SurveysFrom, r.SurveysTo, r.OpenAt = nil, nil, nil
+		r.SurveysFrom, r.SurveysTo, r.Rest = nil, nil, nil
 	}
 	var err error
-	var openAt time.Time
-	if r.OpenAt != nil {
-		openAt = *r.OpenAt
-	}
-	key := keyOf("messages", r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, r.Open, r.SurveysFrom != nil, r.Participants, openAt,
+	key := keyOf("messages", r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, r.Open, r.SurveysFrom != nil, r.Participants,
 		n.messagesAll)
 	d.msgs, err = derive(ctx, t, key, func(ctx context.Context) (*ticketMessages, error) {
 		m, err := d.e.helpdesk.ReadMessages(ctx, r)
@@ -394,13 +392,10 @@ func (d *dataset) loadMessages(ctx context.Context, from, to time.Time, n needs,
 		}
 		return out, nil
 	})
-	open := ""
-	if r.OpenAt != nil {
-		open = ", open at " + r.OpenAt.UTC().Format(time.RFC3339)
-	}
 	d.read("messages of the tickets created %s, closed %s%s%s%s", span(r.CreatedFrom, r.CreatedTo), span(r.ClosedFrom, r.ClosedTo),
 		map[bool]string{true: ", open ones created before the end", false: ""}[r.Open],
-		map[bool]string{true: ", surveyed in range, with participants", false: ""}[r.Participants], open)
+		map[bool]string{true: ", surveyed in range, with participants", false: ""}[r.Participants],
+		map[bool]string{true: fmt.Sprintf(", and %d tickets read apart", len(r.IDs)), false: ""}[len(r.IDs) > 0])
 	if n.messagesAll {
 		d.read("messages of the %d other tickets of the ticket read, by id", len(r.IDs))
 	}

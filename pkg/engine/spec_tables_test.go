@@ -479,3 +479,96 @@ func TestLatestScoreOfEachTicket(t *testing.T) {
 		}
 	}
 }
+
+// ticketReads counts the ticket reads: of ranges, and of the rest of a queue; and records the tickets
+// whose messages are read by id.
+type ticketReads struct {
+	*store.Store
+	ranges, rests int
+	messages      [][]string
+}
+
+func (c *ticketReads) ReadMessages(ctx context.Context, r store.MessageRead) (*store.Messages, error) {
+	if len(r.IDs) > 0 {
+		c.messages = append(c.messages, slices.Sorted(slices.Values(r.IDs)))
+	}
+	return c.Store.ReadMessages(ctx, r)
+}
+
+func (c *ticketReads) ReadTickets(ctx context.Context, r store.TicketRead) (*store.Tickets, error) {
+	if r.Rest != nil {
+		c.rests++
+	} else {
+		c.ranges++
+	}
+	return c.Store.ReadTickets(ctx, r)
+}
+
+// A queue lists the tickets of the range's read open at its end, and the rest of those open then,
+// read apart: through a cache the other panels' read is not read again. The rest were created before
+// the orders the range's attribution reads begin (the range less a window): no credit.
+func TestQueueReadsTheRestApart(t *testing.T) {
+	h := newHand(t, nil)
+	const end = "2026-03-12T00:00:00Z" // the range [mar10, end); the attribution reads orders from 03-07
+	h.tickets(
+		hTicket{ID: "Q1", Customer: "c1", Created: "2026-03-11T10:00:00Z"},                                 // created in range
+		hTicket{ID: "Q2", Customer: "c2", Created: "2026-03-06T12:00:00Z"},                                 // before 03-07: the rest
+		hTicket{ID: "Q3", Customer: "c3", Created: "2026-03-01T10:00:00Z", Closed: "2026-03-13T10:00:00Z"}, // closed after the range
+		hTicket{ID: "Q4", Customer: "c3", Created: "2026-03-01T11:00:00Z", Closed: "2026-03-11T10:00:00Z"}, // closed in it: not open
+		hTicket{ID: "Q5", Customer: "c5", Created: "2026-03-02T10:00:00Z"},                                 // old, surveyed in range
+		hTicket{ID: "Q6", Customer: "c6", Created: "2026-03-08T00:00:00Z"},                                 // in the window before the range
+	)
+	h.surveys(hSurvey{Ticket: "Q5", Sent: "2026-03-10T09:00:00Z", Responded: "2026-03-10T10:00:00Z", Score: 2})
+	h.orders(
+		hOrder{ID: "O2", Customer: "c2", Created: "2026-03-07T06:00:00Z", Total: "10.00"}, // in Q2's window, before the range
+		hOrder{ID: "O6", Customer: "c6", Created: "2026-03-09T00:00:00Z", Total: "20.00"}, // Q6's
+	)
+	for _, cache := range []bool{false, true} {
+		reads := &ticketReads{Store: h.stores.Helpdesk}
+		e := engine.New(h.settings, reads, h.stores.Orders).WithClock(func() time.Time { return h.now })
+		if cache {
+			e = e.Cached(engine.NewCache(time.Minute, 64))
+			// Another panel of the refresh: the queue shares its read.
+			_, err := e.Tickets(ctx, h.request(`{"queryType": "tickets"}`, mar10, end))
+			require.NoError(t, err)
+		}
+		run := func(q string) *engine.Table {
+			t.Helper()
+			tab, err := e.Tickets(ctx, h.request(q, mar10, end))
+			require.NoError(t, err)
+			return tab
+		}
+		tab := run(`{"queryType": "tickets", "basis": "open"}`)
+		require.Equal(t, []string{"Q1", "Q6", "Q2", "Q5", "Q3"}, h.column(tab, "id"), "cache %v", cache)
+		require.Equal(t, []float64{0, 1, 0, 0, 0}, h.column(tab, "credited_orders"), "only Q6's window is read whole")
+		require.Equal(t, []float64{0, 20, 0, 0, 0}, h.column(tab, "attributed_revenue"))
+		require.Empty(t, tab.Notices)
+		require.Contains(t, tab.Executed, "tickets open at 2026-03-12T00:00:00Z created before 2026-03-07T00:00:00Z")
+		require.Equal(t, 1, reads.ranges, "one read of the range, shared through the cache")
+		require.Equal(t, 1, reads.rests)
+
+		// The two parts merged, then cut at the limit: Q2 comes from the rest. The details (here
+		// the first responses) are read for the rows shown only.
+		reads.messages = nil
+		tab = run(`{"queryType": "tickets", "basis": "open", "limit": 3}`)
+		require.Equal(t, []string{"Q1", "Q6", "Q2"}, h.column(tab, "id"))
+		require.Equal(t, []string{"showing the first 3 of 5 tickets: raise limit or narrow the filters to see the rest"}, tab.Notices)
+		require.Equal(t, [][]string{{"Q1", "Q6"}, {"Q2"}}, reads.messages)
+		reads.messages = nil
+		tab = run(`{"queryType": "tickets", "basis": "open", "limit": 2}`)
+		require.Equal(t, []string{"Q1", "Q6"}, h.column(tab, "id"))
+		require.Equal(t, [][]string{{"Q1", "Q6"}}, reads.messages, "nothing read for the rest's rows cut")
+		// Rated first, lowest score first, then newest; Q5 (rated 2) comes from either part.
+		tab = run(`{"queryType": "tickets", "basis": "open", "sortBy": "lowest_csat"}`)
+		require.Equal(t, []string{"Q5", "Q1", "Q6", "Q2", "Q3"}, h.column(tab, "id"))
+		tab = run(`{"queryType": "tickets", "basis": "open", "sortBy": "revenue", "limit": 2}`)
+		require.Equal(t, []string{"Q6", "Q1"}, h.column(tab, "id"))
+		require.Equal(t, []float64{20, 0}, h.column(tab, "attributed_revenue"))
+		tab = run(`{"queryType": "tickets", "basis": "open", "only": "converted"}`)
+		require.Equal(t, []string{"Q6"}, h.column(tab, "id"))
+		// Anchored at the close, the range's read holds every ticket still open: the rest has none
+		// of them again.
+		tab = run(`{"queryType": "tickets", "basis": "open", "attribution": {"anchor": "closed"}}`)
+		require.Equal(t, []string{"Q1", "Q6", "Q2", "Q5", "Q3"}, h.column(tab, "id"))
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/supportops/grafana-support-analytics/pkg/models"
 	"github.com/supportops/grafana-support-analytics/pkg/store"
 )
 
@@ -142,13 +143,167 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 	case ticketBasisResponded:
 		n.surveys = true
 		n.participants = o.filtered("agent") && e.settings.CSATCredit == "participants"
-	case ticketBasisOpen:
-		n.openAt = r.To
 	}
 	d, err := e.load(ctx, r.From, r.To, o, n)
 	if err != nil {
 		return nil, err
 	}
+	tq := ticketsQuery{q: q, o: o, sortBy: sortBy, only: only, basis: basis, allCredits: allCredits, segmentFilter: segmentFilter}
+	part, err := e.ticketRows(ctx, tq, d, true)
+	if err != nil {
+		return nil, err
+	}
+	var tab *Table
+	var reads []string
+	total := part.total
+	if basis != ticketBasisOpen {
+		if tab, err = e.ticketDetails(ctx, tq, part); err != nil {
+			return nil, err
+		}
+		reads = d.reads
+	} else {
+		// A queue: the tickets of the read open at the range's end, and the rest of those open then,
+		// read apart (created before the read's creations, which no panel of the refresh reads).
+		// They are read as open at the start of the grid cell of the instant: with the tickets
+		// created from there on, which the first read holds, a superset of those open at any instant
+		// of the cell, which Go keeps to the exact instant; an auto-refresh finds the same read. Their
+		// windows end before the orders the range's attribution reads (docs/METRICS.md): no credit.
+		at := r.To
+		if g := e.grid(r.From, r.To); g > 0 {
+			at = at.Truncate(g)
+		}
+		nr := n
+		nr.rest = &store.RestRead{At: at, Of: d.tr, Except: d.tickets.Listed}
+		nr.pairs, nr.rowCredits, nr.messagesCreated = false, false, false
+		dr, err := e.load(ctx, r.From, r.To, o, nr)
+		if err != nil {
+			return nil, err
+		}
+		rest, err := e.ticketRows(ctx, tq, dr, false)
+		if err != nil {
+			return nil, err
+		}
+		// The rows shown, merged in order before their details are read.
+		sides := mergeRows(sortBy, part, rest, q.Limit)
+		part.rows, rest.rows = part.rows[:sides.count(0)], rest.rows[:sides.count(1)]
+		tabs := [2]*Table{}
+		for k, p := range []*ticketPart{part, rest} {
+			if tabs[k], err = e.ticketDetails(ctx, tq, p); err != nil {
+				return nil, err
+			}
+		}
+		tab, total = interleave(tabs, sides), total+rest.total
+		reads = append(slices.Clone(d.reads), dr.reads...)
+		slices.Sort(reads)
+		reads = slices.Compact(reads)
+	}
+	if total > q.Limit {
+		tab.Notices = append(tab.Notices, fmt.Sprintf("showing the first %d of %d tickets: raise limit or narrow the filters to see the rest", q.Limit, total))
+	}
+	what := map[string]string{ticketBasisCreated: "created " + span(r.From, r.To), ticketBasisClosed: "closed " + span(r.From, r.To),
+		ticketBasisResponded: "with a CSAT response " + span(r.From, r.To), ticketBasisOpen: "open at " + r.To.UTC().Format(time.RFC3339)}[basis]
+	tab.Executed = fmt.Sprintf("tickets %s, sorted %s, only %s, limit %d; read: %s", what, sortBy, only, q.Limit, strings.Join(reads, "; "))
+	return tab, nil
+}
+
+// ticketsQuery is a tickets query, checked.
+type ticketsQuery struct {
+	q                         models.Query
+	o                         options
+	sortBy, only, basis       string
+	allCredits, segmentFilter bool
+}
+
+// ticketPart is the tickets of one read a tickets query lists: sorted, at most limit, with what
+// sorts them.
+type ticketPart struct {
+	d        *dataset
+	rows     []int
+	total    int              // rows that passed, before the limit
+	credits  bool             // false: every row shows none (the rest of a queue)
+	scores   map[string]int16 // every row's latest score when allScores, else read with the details
+	credited []float64        // by ticket, when the query credits every ticket
+	revenue  []int64
+}
+
+// compareTickets orders a tickets table, row a of part pa against row b of part pb: lowest_csat
+// puts rated tickets first, lowest score first; revenue the highest first; then, and for newest, the
+// newest first (ties: greatest id). Only what the order needs is looked at.
+func compareTickets(sortBy string, pa *ticketPart, a int, pb *ticketPart, b int) int {
+	ta, tb := pa.d.tickets, pb.d.tickets
+	switch sortBy {
+	case "lowest_csat":
+		sa, oka := pa.scores[ta.ID.At(a)]
+		sb, okb := pb.scores[tb.ID.At(b)]
+		if oka != okb {
+			if oka {
+				return -1
+			}
+			return 1
+		}
+		if c := cmp.Compare(sa, sb); c != 0 {
+			return c
+		}
+	case "revenue":
+		if c := cmp.Compare(pb.revenue[b], pa.revenue[a]); c != 0 {
+			return c
+		}
+	}
+	if c := cmp.Compare(tb.Created[b], ta.Created[a]); c != 0 {
+		return c
+	}
+	return strings.Compare(tb.ID.At(b), ta.ID.At(a))
+}
+
+// sides says from which of two parts each row of a merged table comes (0 or 1), in order.
+type sides []int8
+
+func (s sides) count(side int8) int {
+	n := 0
+	for _, x := range s {
+		if x == side {
+			n++
+		}
+	}
+	return n
+}
+
+// mergeRows merges the sorted rows of two parts of one query, at most limit.
+func mergeRows(sortBy string, a, b *ticketPart, limit int) sides {
+	var out sides
+	i, j := 0, 0
+	for len(out) < limit && (i < len(a.rows) || j < len(b.rows)) {
+		if j == len(b.rows) || (i < len(a.rows) && compareTickets(sortBy, a, a.rows[i], b, b.rows[j]) <= 0) {
+			out, i = append(out, 0), i+1
+		} else {
+			out, j = append(out, 1), j+1
+		}
+	}
+	return out
+}
+
+// interleave builds the table of two parts' tables (the same columns), row by row as sides says.
+func interleave(tabs [2]*Table, s sides) *Table {
+	out := *tabs[0]
+	out.Columns = make([]Column, len(tabs[0].Columns))
+	next := [2]int{}
+	at := make([][2]int, len(s)) // row k: its part and its index there
+	for k, side := range s {
+		at[k] = [2]int{int(side), next[side]}
+		next[side]++
+	}
+	for c, col := range tabs[0].Columns {
+		out.Columns[c] = col
+		out.Columns[c].Values = pick(col.Values, tabs[1].Columns[c].Values, at)
+	}
+	return &out
+}
+
+// ticketRows lists the tickets of d's read on the query's basis that pass its filters, sorted, at
+// most limit, and how many passed. Without credits every row shows none (the rest of a queue).
+func (e *Engine) ticketRows(ctx context.Context, tq ticketsQuery, d *dataset, credits bool) (*ticketPart, error) {
+	q, o, sortBy, only, basis, allCredits, segmentFilter := tq.q, tq.o, tq.sortBy, tq.only, tq.basis, tq.allCredits, tq.segmentFilter
+	var err error
 	t := d.tickets
 	var inRange func(i int) bool
 	// keep applies the filters to a ticket; on the responded basis they apply to its responses, as
@@ -190,10 +345,12 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 	}
 	var credited []float64
 	var revenue []int64
-	if allCredits {
+	if allCredits && credits {
 		if credited, revenue, err = d.creditsByTicket(ctx, d.pairs); err != nil {
 			return nil, err
 		}
+	} else if allCredits {
+		credited, revenue = make([]float64, t.Len()), make([]int64, t.Len())
 	}
 	// The score filter and dimension of a ticket are its latest CSAT score (on the responded basis,
 	// that of its response in range, applied above).
@@ -244,45 +401,32 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 			return nil, err
 		}
 	}
-	newest := func(a, b int) int {
-		if c := cmp.Compare(t.Created[b], t.Created[a]); c != 0 {
-			return c
-		}
-		return strings.Compare(t.ID.At(b), t.ID.At(a))
-	}
-	order := func(a, b int) int {
-		switch sortBy {
-		case "lowest_csat":
-			sa, oka := scores[t.ID.At(a)]
-			sb, okb := scores[t.ID.At(b)]
-			if oka != okb {
-				if oka {
-					return -1
-				}
-				return 1
-			}
-			if c := cmp.Compare(sa, sb); c != 0 {
-				return c
-			}
-		case "revenue":
-			if c := cmp.Compare(revenue[b], revenue[a]); c != 0 {
-				return c
-			}
-		}
-		return newest(a, b)
-	}
-	tab := &Table{Name: "tickets", Notices: slices.Clone(o.notices), Info: slices.Clone(o.info)}
+	p := &ticketPart{d: d, total: len(rows), credits: credits, scores: scores, credited: credited, revenue: revenue}
+	order := func(a, b int) int { return compareTickets(sortBy, p, a, p, b) }
 	if len(rows) > q.Limit {
-		tab.Notices = append(tab.Notices, fmt.Sprintf("showing the first %d of %d tickets: raise limit or narrow the filters to see the rest", q.Limit, len(rows)))
 		selectFirst(rows, q.Limit, order)
 		rows = rows[:q.Limit]
 	}
 	slices.SortFunc(rows, order)
+	p.rows = rows
+	return p, nil
+}
+
+// ticketDetails reads what the rows of p show (credits, scores, segments, first responses) and builds
+// their table.
+func (e *Engine) ticketDetails(ctx context.Context, tq ticketsQuery, p *ticketPart) (*Table, error) {
+	o, sortBy, only, basis, allCredits := tq.o, tq.sortBy, tq.only, tq.basis, tq.allCredits
+	d, t, rows, scores, credits := p.d, p.d.tickets, p.rows, p.scores, p.credits
+	allScores := scores != nil
+	var err error
+	tab := &Table{Name: "tickets", Notices: slices.Clone(o.notices), Info: slices.Clone(o.info)}
 	rowOrders, rowRevenue := make([]float64, len(rows)), make([]int64, len(rows))
 	if allCredits {
 		for k, i := range rows {
-			rowOrders[k], rowRevenue[k] = credited[i], revenue[i]
+			rowOrders[k], rowRevenue[k] = p.credited[i], p.revenue[i]
 		}
+	} else if !credits {
+		// none: rowOrders and rowRevenue stay zero
 	} else if rowOrders, rowRevenue, err = d.rowCredits(ctx, rows); err != nil {
 		return nil, err
 	}
@@ -360,9 +504,6 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 		tab.Columns = slices.Insert(tab.Columns, 11, Column{"first_response_business_seconds", "First response (business hours)", unitSeconds, business})
 	}
 	tab.Columns = leadColumns(tab.Columns, ticketLead(sortBy, only, basis))
-	what := map[string]string{ticketBasisCreated: "created " + span(r.From, r.To), ticketBasisClosed: "closed " + span(r.From, r.To),
-		ticketBasisResponded: "with a CSAT response " + span(r.From, r.To), ticketBasisOpen: "open at " + r.To.UTC().Format(time.RFC3339)}[basis]
-	tab.Executed = fmt.Sprintf("tickets %s, sorted %s, only %s, limit %d; read: %s", what, sortBy, only, q.Limit, strings.Join(d.reads, "; "))
 	return tab, nil
 }
 
@@ -433,6 +574,40 @@ func (d *dataset) rowCredits(ctx context.Context, rows []int) ([]float64, []int6
 		orders[k], revenue[k] = credited[i], byTicket[i]
 	}
 	return orders, revenue, nil
+}
+
+// pick builds the values of a merged column: the k-th from a (at[k][0] == 0) or b, at index at[k][1];
+// a and b are slices of one of the types a Column holds.
+func pick(a, b any, at [][2]int) any {
+	switch a := a.(type) {
+	case []string:
+		return pickOf(a, b.([]string), at)
+	case []time.Time:
+		return pickOf(a, b.([]time.Time), at)
+	case []*time.Time:
+		return pickOf(a, b.([]*time.Time), at)
+	case []float64:
+		return pickOf(a, b.([]float64), at)
+	case []*float64:
+		return pickOf(a, b.([]*float64), at)
+	case []bool:
+		return pickOf(a, b.([]bool), at)
+	case []*int64:
+		return pickOf(a, b.([]*int64), at)
+	}
+	panic(fmt.Sprintf("tickets column of %T", a))
+}
+
+func pickOf[T any](a, b []T, at [][2]int) []T {
+	out := make([]T, len(at))
+	for k, x := range at {
+		if x[0] == 0 {
+			out[k] = a[x[1]]
+		} else {
+			out[k] = b[x[1]]
+		}
+	}
+	return out
 }
 
 // ticketLead names the columns a tickets table shows right after the ticket id: the column it is

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // TicketRead says which tickets a query needs: those created in [CreatedFrom, CreatedTo), those closed
@@ -15,9 +17,19 @@ type TicketRead struct {
 	ClosedFrom, ClosedTo   time.Time
 	Open                   bool
 	SurveysFrom, SurveysTo *time.Time
-	// OpenAt adds the tickets open at that instant (created before it, not closed before it),
-	// whenever they were created.
-	OpenAt *time.Time
+	// Rest, when set, makes the read the tickets open at Rest.At that the read Rest.Of does not hold,
+	// and those alone: the fields above are ignored.
+	Rest *RestRead
+}
+
+// RestRead names the tickets open at At (created before it, not closed before it) that the ticket
+// read Of does not hold: created outside its created range, not closed in its closed range, not open
+// when Of reads the open ones, and none of Except, the tickets Of read apart from its ranges
+// (Tickets.Listed). A queue is then Of's tickets open at At and these, without reading Of twice.
+type RestRead struct {
+	At     time.Time
+	Of     TicketRead
+	Except []string
 }
 
 // sqlTickets reads the tickets created in [$1, $2), closed in [$3, $4), or of ids $5, and with $6 the
@@ -32,9 +44,17 @@ WHERE (t.created_at >= $1 AND t.created_at < $2) OR (t.closed_at >= $3 AND t.clo
 const sqlSurveyedTickets = `SELECT DISTINCT ticket_id FROM {{schema}}.csat_responses
 WHERE (sent_at >= $1 AND sent_at < $2) OR (responded_at >= $1 AND responded_at < $2)`
 
-// sqlOpenTickets lists the tickets open at $1: created before it and not closed before it.
-const sqlOpenTickets = `SELECT id FROM {{schema}}.tickets
-WHERE created_at < $1 AND (closed_at IS NULL OR closed_at >= $1)`
+// sqlRestTickets reads the tickets open at $1 that the read of the ranges $2..$5 (with $6 the open
+// ones) and the ids $7 does not hold. The created range is cut out as two ranges of the created_at
+// index, which PostgreSQL ands with the closed_at index's open tickets (closed_at IS NULL).
+const sqlRestTickets = `SELECT t.id, t.customer_key, t.channel, t.project, t.topic, t.priority, t.tags,
+       t.created_at, t.closed_at, t.closing_agent
+FROM {{schema}}.tickets t
+WHERE (t.created_at < least($1::timestamptz, $2::timestamptz) OR (t.created_at >= $3 AND t.created_at < $1))
+  AND (t.closed_at IS NULL OR t.closed_at >= $1)
+  AND NOT coalesce(t.closed_at >= $4 AND t.closed_at < $5, false)
+  AND NOT ($6 AND t.closed_at IS NULL AND t.created_at < $3)
+  AND NOT (t.id = ANY ($7))`
 
 // ReadTickets reads the tickets of r. The surveyed tickets are nearly all created or closed in range
 // too: the few others are read by id in a second statement, which costs a few index probes where
@@ -45,6 +65,9 @@ func (s *Store) ReadTickets(ctx context.Context, r TicketRead) (*Tickets, error)
 	// The tickets listed apart (surveyed, open) are listed on another session while the ranges are
 	// read: the ranges are the longer read, and the listing no longer waits for them. Unless the pool
 	// allows two sessions or fewer (maxOpenConns): the other panels of a refresh need them more.
+	if r.Rest != nil {
+		return s.readRest(ctx, t, *r.Rest)
+	}
 	var extra []string
 	var err, listErr error
 	if s.spareSessions() {
@@ -86,8 +109,30 @@ func (s *Store) ReadTickets(ctx context.Context, r TicketRead) (*Tickets, error)
 	return t, nil
 }
 
+// readRest reads the tickets of r into t; all are listed apart from ranges (Tickets.Listed).
+func (s *Store) readRest(ctx context.Context, t *Tickets, r RestRead) (*Tickets, error) {
+	of, except := r.Of, r.Except
+	if except == nil {
+		except = []string{}
+	}
+	rows, err := s.queryRaw(ctx, sqlRestTickets, r.At, of.CreatedFrom, of.CreatedTo, of.ClosedFrom, of.ClosedTo, of.Open, except)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if err := t.appendRows(rows); err != nil {
+		return nil, s.Wrap(err)
+	}
+	t.Listed = make([]string, t.Len())
+	for i := range t.Listed {
+		t.Listed[i] = t.ID.At(i)
+	}
+	t.fit()
+	return t, nil
+}
+
 // listedTickets appends to ids (never nil on return) the ids of the tickets r names apart from its
-// ranges: those surveyed in its survey range and those open at OpenAt.
+// ranges: those surveyed in its survey range.
 func (s *Store) listedTickets(ctx context.Context, r TicketRead, ids []string) ([]string, error) {
 	out := append([]string{}, ids...)
 	if r.SurveysFrom != nil {
@@ -96,13 +141,6 @@ func (s *Store) listedTickets(ctx context.Context, r TicketRead, ids []string) (
 			return nil, err
 		}
 		out = append(out, surveyed...)
-	}
-	if r.OpenAt != nil {
-		open, err := s.strings(ctx, sqlOpenTickets, *r.OpenAt)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, open...)
 	}
 	return out, nil
 }
@@ -116,6 +154,11 @@ func (s *Store) appendTickets(ctx context.Context, t *Tickets, createdFrom, crea
 		return err
 	}
 	defer rows.Close()
+	return s.Wrap(t.appendRows(rows))
+}
+
+// appendRows adds the rows of a tickets statement (the columns of sqlTickets) to t.
+func (t *Tickets) appendRows(rows pgx.Rows) error {
 	addTag := func(b []byte) { t.TagIDs = push(t.TagIDs, t.TagNames.idBytes(b)) }
 	for rows.Next() {
 		v := rows.RawValues()
@@ -133,12 +176,12 @@ func (s *Store) appendTickets(ctx context.Context, t *Tickets, createdFrom, crea
 		t.Closed = push(t.Closed, rawMicros(v[8]))
 		t.ClosingAgent = push(t.ClosingAgent, t.Agents.rawID(v[9]))
 	}
-	return s.Wrap(rows.Err())
+	return rows.Err()
 }
 
 // MessageRead says which tickets' message summaries a query needs: the tickets of the TicketRead
-// (with Open, the open ones created before CreatedTo too; with OpenAt, those open at that instant,
-// whenever created), and those of IDs. Participants asks also for the agents who wrote in each.
+// (with Open, the open ones created before CreatedTo too; its Rest is not read: name those tickets in
+// IDs), and those of IDs. Participants asks also for the agents who wrote in each.
 type MessageRead struct {
 	TicketRead
 	IDs          []string
