@@ -349,33 +349,52 @@ func (d *dataset) loadMessages(ctx context.Context, from, to time.Time, n needs,
 		r.SurveysFrom, r.SurveysTo = &from, &to
 	}
 	t := d.tickets
-	if n.messagesAll {
+	// With a cache every query of the ticket read reads the messages of all its tickets: one read
+	// the panels of a refresh share (those of the tickets created in range and those closed in it
+	// are nearly the same tickets), whatever each needs.
+	all := n.messagesAll || (d.e.cache != nil && !n.participants)
+	if all {
 		// The tickets of the ticket read: its ranges, and the tickets it listed apart from them by id,
 		// without listing them again.
 		r.TicketRead, r.IDs = tr, t.Listed
 		r.SurveysFrom, r.SurveysTo, r.Rest = nil, nil, nil
 	}
+	// First replies count on the creation basis only; a read of all the tickets has them for every
+	// query that shares it.
+	firstReplies := n.messagesCreated || all
 	var err error
 	key := keyOf("messages", r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, r.Open, r.SurveysFrom != nil, r.Participants,
-		n.messagesAll)
+		all, firstReplies)
 	d.msgs, err = derive(ctx, t, key, func(ctx context.Context) (*ticketMessages, error) {
-		m, err := d.e.helpdesk.ReadMessages(ctx, r)
-		if err != nil {
-			return nil, err
-		}
 		idx := d.ticketIndex()
 		out := &ticketMessages{flags: make([]uint8, t.Len())}
-		if n.messagesCreated { // first replies only count on the creation basis
+		if firstReplies {
 			out.firstReply = make([]int64, t.Len())
 			for i := range out.firstReply {
 				out.firstReply[i] = store.Null
 			}
 		}
-		if r.Participants {
-			out.read, out.row = m, make([]int32, t.Len())
-			for i := range out.row {
-				out.row[i] = -1
-			}
+		if !r.Participants {
+			// Each row into the summaries as it arrives: a year's million rows are never held.
+			err := d.e.helpdesk.ScanMessages(ctx, r, func(ticket []byte, firstReply int64, flags uint8) {
+				ti := idx.LookupBytes(ticket)
+				if ti < 0 {
+					return // a ticket created since the ticket read
+				}
+				out.flags[ti] = flags
+				if out.firstReply != nil {
+					out.firstReply[ti] = firstReply
+				}
+			})
+			return out, err
+		}
+		m, err := d.e.helpdesk.ReadMessages(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		out.read, out.row = m, make([]int32, t.Len()) // the participants of each ticket
+		for i := range out.row {
+			out.row[i] = -1
 		}
 		for i := range m.Len() {
 			ti := idx.LookupString(m.Ticket.At(i))
@@ -386,9 +405,7 @@ func (d *dataset) loadMessages(ctx context.Context, from, to time.Time, n needs,
 			if out.firstReply != nil {
 				out.firstReply[ti] = m.FirstReply[i]
 			}
-			if out.row != nil {
-				out.row[ti] = int32(i)
-			}
+			out.row[ti] = int32(i)
 		}
 		return out, nil
 	})

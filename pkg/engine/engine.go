@@ -20,6 +20,8 @@ import (
 type HelpdeskReader interface {
 	ReadTickets(ctx context.Context, r store.TicketRead) (*store.Tickets, error)
 	ReadMessages(ctx context.Context, r store.MessageRead) (*store.Messages, error)
+	// ScanMessages hands each message summary of r (without participants) to f as it arrives.
+	ScanMessages(ctx context.Context, r store.MessageRead, f func(ticket []byte, firstReply int64, flags uint8)) error
 	ReadSurveys(ctx context.Context, from, to time.Time) (*store.Surveys, error)
 	ReadSurveySlots(ctx context.Context, r store.SurveySlotRead) (*store.SurveySlots, error)
 	ReadDisplays(ctx context.Context, from, to time.Time) (*store.Displays, error)

@@ -114,6 +114,16 @@ func (h benchHelpdesk) ReadTickets(context.Context, store.TicketRead) (*store.Ti
 	t := *h.d.tickets
 	return &t, nil
 }
+func (h benchHelpdesk) ScanMessages(ctx context.Context, r store.MessageRead, f func([]byte, int64, uint8)) error {
+	m, err := h.ReadMessages(ctx, r)
+	if err != nil {
+		return err
+	}
+	for i := range m.Len() {
+		f([]byte(m.Ticket.At(i)), m.FirstReply[i], m.Flags[i])
+	}
+	return nil
+}
 func (h benchHelpdesk) ReadMessages(context.Context, store.MessageRead) (*store.Messages, error) {
 	return h.d.messages, nil
 }

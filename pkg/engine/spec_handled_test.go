@@ -6,6 +6,7 @@ package engine_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -76,6 +77,35 @@ func TestSpecHandledBy(t *testing.T) {
 		// unanswered: H4 (CSAT 1, closed), H5 (open, no message at all).
 		h.expectAll(res, map[string]float64{"tickets": 2, "attributed_revenue": 0, "ticket_conversion_rate": 0, "csat": 0,
 			"automation_rate": 0}, "unanswered")
+	})
+	// Through a cache the panels of a refresh share one read of the messages of every ticket read,
+	// with the first replies: a panel on the closing basis that read them first once left them out,
+	// and the first-response panel after it failed.
+	t.Run("one message read through a cache", func(t *testing.T) {
+		h := newHand(t, nil)
+		handledFixture(h)
+		reads := &ticketReads{Store: h.stores.Helpdesk}
+		e := engine.New(h.settings, reads, h.stores.Orders).WithClock(func() time.Time { return h.now }).
+			Cached(engine.NewCache(time.Minute, 64))
+		metrics := func(q string) *engine.Result {
+			t.Helper()
+			res, err := e.Metrics(ctx, h.request(q, mar1, apr1))
+			require.NoError(t, err)
+			return res
+		}
+		// Closed in March: H1 and H6 automated, H2 mixed, H3 and H7 (March 1) human, H4 unanswered.
+		res := metrics(`{"metrics": ["closed_tickets"], "groupBy": ["handled_by"]}`)
+		h.expectAll(res, map[string]float64{"closed_tickets": 2}, "automated")
+		h.expectAll(res, map[string]float64{"closed_tickets": 2}, "human")
+		h.expectAll(res, map[string]float64{"closed_tickets": 1}, "mixed")
+		h.expectAll(res, map[string]float64{"closed_tickets": 1}, "unanswered")
+		// Created in March and answered by an agent: H3 after 20 minutes, H2 after 30 (a rule first).
+		res = metrics(`{"metrics": ["first_response_seconds_p50"], "groupBy": ["handled_by"]}`)
+		h.expectAll(res, map[string]float64{"first_response_seconds_p50": 1200}, "human")
+		h.expectAll(res, map[string]float64{"first_response_seconds_p50": 1800}, "mixed")
+		res = metrics(`{"metrics": ["automation_rate"]}`)
+		h.approx(100*2.0/6, h.value(res, "automation_rate"), "H1 and H6 of the six closed")
+		require.Equal(t, 1, reads.messageReads)
 	})
 	t.Run("filtered", func(t *testing.T) {
 		h := newHand(t, nil)

@@ -486,9 +486,16 @@ type ticketReads struct {
 	*store.Store
 	ranges, rests int
 	messages      [][]string
+	messageReads  int
+}
+
+func (c *ticketReads) ScanMessages(ctx context.Context, r store.MessageRead, f func([]byte, int64, uint8)) error {
+	c.messageReads++
+	return c.Store.ScanMessages(ctx, r, f)
 }
 
 func (c *ticketReads) ReadMessages(ctx context.Context, r store.MessageRead) (*store.Messages, error) {
+	c.messageReads++
 	if len(r.IDs) > 0 {
 		c.messages = append(c.messages, slices.Sorted(slices.Values(r.IDs)))
 	}

@@ -147,5 +147,8 @@ func (x *StringIndex) LookupString(v string) int32 {
 	return id
 }
 
+// LookupBytes returns the position of v, or -1.
+func (x *StringIndex) LookupBytes(v []byte) int32 { return x.LookupString(unsafeString(v)) }
+
 // unsafeString views b as a string, for lookups that do not keep it.
 func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }

@@ -219,28 +219,52 @@ var (
 
 // ReadMessages reads the message summary of the tickets of r (tickets without messages have none).
 func (s *Store) ReadMessages(ctx context.Context, r MessageRead) (*Messages, error) {
+	m := &Messages{Agents: NewDict()}
+	if r.Participants {
+		m.PartStart = []int32{0}
+	}
+	addAgent := func(b []byte) { m.PartIDs = push(m.PartIDs, m.Agents.idBytes(b)) }
+	err := s.scanMessages(ctx, r, func(ticket []byte, firstReply int64, flags uint8, participants []byte) error {
+		m.Ticket.add(ticket)
+		m.FirstReply = push(m.FirstReply, firstReply)
+		m.Flags = push(m.Flags, flags)
+		if r.Participants {
+			if err := rawStrings(participants, addAgent); err != nil {
+				return err
+			}
+			m.PartStart = push(m.PartStart, int32(len(m.PartIDs)))
+		}
+		return nil
+	})
+	return m, err
+}
+
+// ScanMessages reads the message summary of the tickets of r as ReadMessages does, without the
+// participants, handing each row to f as it arrives instead of holding them: f must not keep ticket.
+func (s *Store) ScanMessages(ctx context.Context, r MessageRead, f func(ticket []byte, firstReply int64, flags uint8)) error {
+	r.Participants = false
+	return s.scanMessages(ctx, r, func(ticket []byte, firstReply int64, flags uint8, _ []byte) error {
+		f(ticket, firstReply, flags)
+		return nil
+	})
+}
+
+func (s *Store) scanMessages(ctx context.Context, r MessageRead, f func(ticket []byte, firstReply int64, flags uint8, participants []byte) error) error {
 	query := sqlMessagesOnly
 	if r.Participants {
 		query = sqlMessagesAgents
 	}
 	ids, err := s.listedTickets(ctx, r.TicketRead, r.IDs)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rows, err := s.queryRaw(ctx, query, r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, ids, r.Open)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	m := &Messages{Agents: NewDict()}
-	if r.Participants {
-		m.PartStart = []int32{0}
-	}
-	addAgent := func(b []byte) { m.PartIDs = push(m.PartIDs, m.Agents.idBytes(b)) }
 	for rows.Next() {
 		v := rows.RawValues()
-		m.Ticket.add(v[0])
-		m.FirstReply = push(m.FirstReply, rawMicros(v[1]))
 		var flags uint8
 		if rawBool(v[4]) {
 			flags |= HasAgentMessage
@@ -254,15 +278,11 @@ func (s *Store) ReadMessages(ctx context.Context, r MessageRead) (*Messages, err
 		if firstAgent, firstOther := rawMicros(v[2]), rawMicros(v[3]); firstAgent != Null && (firstOther == Null || firstAgent < firstOther) {
 			flags |= Outbound
 		}
-		m.Flags = push(m.Flags, flags)
-		if r.Participants {
-			if err := rawStrings(v[7], addAgent); err != nil {
-				return nil, err
-			}
-			m.PartStart = push(m.PartStart, int32(len(m.PartIDs)))
+		if err := f(v[0], rawMicros(v[1]), flags, v[7]); err != nil {
+			return s.Wrap(err)
 		}
 	}
-	return m, s.Wrap(rows.Err())
+	return s.Wrap(rows.Err())
 }
 
 const sqlSurveys = `SELECT ticket_id, sent_at, responded_at, score, {{agent}} FROM {{schema}}.csat_responses
