@@ -100,6 +100,9 @@ type part struct {
 	basis    basis
 	add      func(d *dataset, i int, a *acc)
 	messages bool // reads the tickets' message summary (first reply, who wrote)
+	// sample, when set, names the samples the part collects: the parts of a query that collect the
+	// same samples on the same rows share one accumulator (percentiles of one duration).
+	sample string
 	// slot, when set, adds row i of the orders summed per slot (slots.go) as add adds each of its
 	// orders: the part is a pure order aggregate, which PostgreSQL can sum.
 	slot func(s *store.OrderSlots, i int, a *acc)
@@ -233,6 +236,12 @@ func ticketsPart(b basis, add func(d *dataset, i int, a *acc)) part {
 	return part{facts: factTicket, basis: b, add: add}
 }
 
+// sampled names the samples p collects (part.sample).
+func sampled(p part, sample string) part {
+	p.sample = sample
+	return p
+}
+
 // messagesPart is a ticket part that needs the tickets' messages.
 func messagesPart(b basis, add func(d *dataset, i int, a *acc)) part {
 	p := ticketsPart(b, add)
@@ -308,10 +317,10 @@ var Catalog = []*Metric{
 		parts:       []part{closedTickets}, value: count},
 	{Key: "first_response_seconds_p50", DisplayName: "First response time (median)", Family: "tickets", Unit: unitSeconds, Store: "helpdesk", TimeBasis: "ticket created_at",
 		Description: "Median, by nearest rank, of the time from a ticket's creation to the first message of a human agent. Bots and rules do not count; tickets an agent started (outbound) or with no agent reply are left out.",
-		parts:       []part{messagesPart(basisCreated, addFirstResponse)}, value: percentile(50)},
+		parts:       []part{sampled(messagesPart(basisCreated, addFirstResponse), "first response")}, value: percentile(50)},
 	{Key: "first_response_seconds_p90", DisplayName: "First response time (90th percentile)", Family: "tickets", Unit: unitSeconds, Store: "helpdesk", TimeBasis: "ticket created_at",
 		Description: "90th percentile, by nearest rank, of the first response time (same tickets as the median).",
-		parts:       []part{messagesPart(basisCreated, addFirstResponse)}, value: percentile(90)},
+		parts:       []part{sampled(messagesPart(basisCreated, addFirstResponse), "first response")}, value: percentile(90)},
 	{Key: "first_response_sla_rate", DisplayName: "First response SLA rate", Family: "tickets", Unit: unitPercent, Store: "helpdesk", TimeBasis: "ticket created_at",
 		Description: "Tickets whose first agent reply came within the target of their priority (slaTargets) / tickets that got a reply or whose target has already passed unanswered. Outbound tickets are left out. With the business SLA clock (slaClock, setting or query field) the targets count business seconds.",
 		parts: []part{messagesPart(basisCreated, func(d *dataset, i int, a *acc) { addIf(d.slaState(i) == slaMet, a) }),
@@ -319,22 +328,22 @@ var Catalog = []*Metric{
 		value: ratioN},
 	{Key: "resolution_seconds_p50", DisplayName: "Resolution time (median)", Family: "tickets", Unit: unitSeconds, Store: "helpdesk", TimeBasis: "ticket closed_at",
 		Description: "Median, by nearest rank, of closed_at - created_at over the tickets closed in the range.",
-		parts:       []part{ticketsPart(basisClosed, addResolution)}, value: percentile(50)},
+		parts:       []part{sampled(ticketsPart(basisClosed, addResolution), "resolution")}, value: percentile(50)},
 	{Key: "resolution_seconds_p90", DisplayName: "Resolution time (90th percentile)", Family: "tickets", Unit: unitSeconds, Store: "helpdesk", TimeBasis: "ticket closed_at",
 		Description: "90th percentile, by nearest rank, of closed_at - created_at over the tickets closed in the range.",
-		parts:       []part{ticketsPart(basisClosed, addResolution)}, value: percentile(90)},
+		parts:       []part{sampled(ticketsPart(basisClosed, addResolution), "resolution")}, value: percentile(90)},
 	{Key: "first_response_business_seconds_p50", DisplayName: "First response time in business hours (median)", Family: "tickets", Unit: unitSeconds, Store: "helpdesk", TimeBasis: "ticket created_at",
 		Description: "Median, by nearest rank, of the first response time counting only the seconds inside the team's business hours (businessHours); same tickets as first_response_seconds_p50. A ticket created while closed starts its clock at the next opening.",
-		parts:       []part{messagesPart(basisCreated, addFirstResponseBusiness)}, value: percentile(50), business: true},
+		parts:       []part{sampled(messagesPart(basisCreated, addFirstResponseBusiness), "first response, business")}, value: percentile(50), business: true},
 	{Key: "first_response_business_seconds_p90", DisplayName: "First response time in business hours (90th percentile)", Family: "tickets", Unit: unitSeconds, Store: "helpdesk", TimeBasis: "ticket created_at",
 		Description: "90th percentile, by nearest rank, of the first response time in business hours (same tickets as the median).",
-		parts:       []part{messagesPart(basisCreated, addFirstResponseBusiness)}, value: percentile(90), business: true},
+		parts:       []part{sampled(messagesPart(basisCreated, addFirstResponseBusiness), "first response, business")}, value: percentile(90), business: true},
 	{Key: "resolution_business_seconds_p50", DisplayName: "Resolution time in business hours (median)", Family: "tickets", Unit: unitSeconds, Store: "helpdesk", TimeBasis: "ticket closed_at",
 		Description: "Median, by nearest rank, of the time from creation to closing counting only the seconds inside the team's business hours (businessHours), over the tickets closed in the range.",
-		parts:       []part{ticketsPart(basisClosed, addResolutionBusiness)}, value: percentile(50), business: true},
+		parts:       []part{sampled(ticketsPart(basisClosed, addResolutionBusiness), "resolution, business")}, value: percentile(50), business: true},
 	{Key: "resolution_business_seconds_p90", DisplayName: "Resolution time in business hours (90th percentile)", Family: "tickets", Unit: unitSeconds, Store: "helpdesk", TimeBasis: "ticket closed_at",
 		Description: "90th percentile, by nearest rank, of the resolution time in business hours, over the tickets closed in the range.",
-		parts:       []part{ticketsPart(basisClosed, addResolutionBusiness)}, value: percentile(90), business: true},
+		parts:       []part{sampled(ticketsPart(basisClosed, addResolutionBusiness), "resolution, business")}, value: percentile(90), business: true},
 	{Key: "billable_tickets", DisplayName: "Billable tickets", Family: "tickets", Unit: unitShort, Store: "helpdesk", TimeBasis: "ticket created_at",
 		Description: "Tickets created in the range that received at least one message from an agent, a bot or a rule.",
 		parts: []part{messagesPart(basisCreated, func(d *dataset, i int, a *acc) {

@@ -51,7 +51,7 @@ type aggregation struct {
 	conds   []rowCond                 // every filter, as output ids
 	allowed map[string]map[int32]bool // the values a group dimension keeps: those its include filters name
 	nparts  int
-	offsets []int             // first part index of each metric
+	slot    [][]int           // by metric and part: its accumulator among the nparts of a bucket
 	nb      int               // buckets (1 without time)
 	grid    [][]*cell         // by output ids [a][b], grown on demand: no hashing per row
 	cells   []*cell           // in order of creation
@@ -270,9 +270,29 @@ func newAggregation(d *dataset, metrics []*Metric, dims []string, byTime bool, f
 		ag.buckets = newBuckets(bf, bt, o.interval, o.loc, d.e.settings.WeekStart)
 		ag.nb = ag.buckets.len()
 	}
+	// Parts that collect the same samples (a median and a 90th percentile of one duration) share one
+	// accumulator: the samples are held once.
+	type shared struct {
+		facts  factKind
+		basis  basis
+		sample string
+	}
+	samples := map[shared]int{}
 	for _, m := range metrics {
-		ag.offsets = append(ag.offsets, ag.nparts)
-		ag.nparts += len(m.parts)
+		slots := make([]int, len(m.parts))
+		for pi, p := range m.parts {
+			key := shared{p.facts, p.basis, p.sample}
+			if s, ok := samples[key]; ok && p.sample != "" {
+				slots[pi] = s
+				continue
+			}
+			slots[pi] = ag.nparts
+			if p.sample != "" {
+				samples[key] = ag.nparts
+			}
+			ag.nparts++
+		}
+		ag.slot = append(ag.slot, slots)
 	}
 	return ag
 }
@@ -287,9 +307,14 @@ type pass struct {
 
 func (ag *aggregation) passes() []*pass {
 	var out []*pass
-	idx := 0
-	for _, m := range ag.metrics {
-		for _, p := range m.parts {
+	seen := make([]bool, ag.nparts)
+	for mi, m := range ag.metrics {
+		for pi, p := range m.parts {
+			idx := ag.slot[mi][pi]
+			if seen[idx] { // a shared accumulator is added to once
+				continue
+			}
+			seen[idx] = true
 			var ps *pass
 			for _, x := range out {
 				if x.facts == p.facts && x.basis == p.basis {
@@ -302,7 +327,6 @@ func (ag *aggregation) passes() []*pass {
 			}
 			ps.parts = append(ps.parts, idx)
 			ps.add = append(ps.add, p.add)
-			idx++
 		}
 	}
 	return out
@@ -438,7 +462,7 @@ func (ag *aggregation) groups() []Group {
 				slot := c.accs[bi*ag.nparts:]
 				parts := make([]*acc, len(m.parts))
 				for pi := range m.parts {
-					parts[pi] = &slot[ag.offsets[mi]+pi]
+					parts[pi] = &slot[ag.slot[mi][pi]]
 				}
 				if v, ok := m.value(parts); ok {
 					g.Values[mi][bi] = &v

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 )
 
 // nthSmallest gives what sorting gives, at every rank, on the shapes durations take: random, many
@@ -60,5 +61,32 @@ func TestNthSmallestMatchesSorting(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// A median and a 90th percentile of one duration collect their samples once: one accumulator per
+// bucket, added to once per row; other parts keep their own.
+func TestPercentilesShareTheirSamples(t *testing.T) {
+	metric := func(key string) *Metric {
+		for _, m := range Catalog {
+			if m.Key == key {
+				return m
+			}
+		}
+		t.Fatalf("no metric %s", key)
+		return nil
+	}
+	ms := []*Metric{metric("resolution_seconds_p50"), metric("first_response_seconds_p50"), metric("resolution_seconds_p90"),
+		metric("closed_tickets"), metric("first_response_seconds_p90")}
+	ag := newAggregation(&dataset{e: &Engine{}}, ms, nil, false, time.Time{}, time.Time{}, options{}, nil)
+	if ag.nparts != 3 || !slices.Equal(ag.slot[0], ag.slot[2]) || !slices.Equal(ag.slot[1], ag.slot[4]) {
+		t.Fatalf("accumulators %d, slots %v: want 3, the percentiles of a duration in one", ag.nparts, ag.slot)
+	}
+	added := 0
+	for _, p := range ag.passes() {
+		added += len(p.parts)
+	}
+	if added != 3 {
+		t.Fatalf("%d parts added per row, want 3", added)
 	}
 }

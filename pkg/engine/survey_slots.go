@@ -127,9 +127,13 @@ func partAdder[S any](ag *aggregation, pick func(p part) func(S, int, *acc)) fun
 		add  func(S, int, *acc)
 	}
 	var adds []adder
+	seen := make([]bool, ag.nparts)
 	for mi, m := range ag.metrics {
 		for pi, p := range m.parts {
-			adds = append(adds, adder{ag.offsets[mi] + pi, pick(p)})
+			if idx := ag.slot[mi][pi]; !seen[idx] { // a shared accumulator is added to once
+				seen[idx] = true
+				adds = append(adds, adder{idx, pick(p)})
+			}
 		}
 	}
 	return func(s S, i int, accs []acc) {
