@@ -367,7 +367,9 @@ func (e *Engine) ticketRows(ctx context.Context, tq ticketsQuery, d *dataset, cr
 		}
 		return true
 	}
-	var rows []int
+	// The candidates in 32 bits: a year's drill-down has a million of them, and a refresh several
+	// drill-downs at once.
+	var cands []int32
 	for i := range t.Len() {
 		if !inRange(i) || !keep(i) || !scoreOK(i) {
 			continue
@@ -394,20 +396,23 @@ func (e *Engine) ticketRows(ctx context.Context, tq ticketsQuery, d *dataset, cr
 				continue
 			}
 		}
-		rows = append(rows, i)
+		cands = append(cands, int32(i))
 	}
 	if segmentFilter && basis == ticketBasisOpen {
-		if rows, err = d.keepSegments(ctx, rows, o.on("segment")); err != nil {
+		if cands, err = d.keepSegments(ctx, cands, o.on("segment")); err != nil {
 			return nil, err
 		}
 	}
-	p := &ticketPart{d: d, total: len(rows), credits: credits, scores: scores, credited: credited, revenue: revenue}
-	order := func(a, b int) int { return compareTickets(sortBy, p, a, p, b) }
-	if len(rows) > q.Limit {
-		selectFirst(rows, q.Limit, order)
-		rows = rows[:q.Limit]
+	p := &ticketPart{d: d, total: len(cands), credits: credits, scores: scores, credited: credited, revenue: revenue}
+	if len(cands) > q.Limit {
+		selectFirst(cands, q.Limit, func(a, b int32) int { return compareTickets(sortBy, p, int(a), p, int(b)) })
+		cands = cands[:q.Limit]
 	}
-	slices.SortFunc(rows, order)
+	rows := make([]int, len(cands))
+	for k, i := range cands {
+		rows[k] = int(i)
+	}
+	slices.SortFunc(rows, func(a, b int) int { return compareTickets(sortBy, p, a, p, b) })
 	p.rows = rows
 	return p, nil
 }
@@ -509,8 +514,12 @@ func (e *Engine) ticketDetails(ctx context.Context, tq ticketsQuery, p *ticketPa
 
 // keepSegments keeps the rows whose segment, judged for these tickets alone, passes every condition
 // (one of an include filter's segments, none of an exclude filter's).
-func (d *dataset) keepSegments(ctx context.Context, rows []int, conds []condition) ([]int, error) {
-	seg, err := d.segmentsOf(ctx, rows)
+func (d *dataset) keepSegments(ctx context.Context, rows []int32, conds []condition) ([]int32, error) {
+	all := make([]int, len(rows))
+	for k, i := range rows {
+		all[k] = int(i)
+	}
+	seg, err := d.segmentsOf(ctx, all)
 	if err != nil {
 		return nil, err
 	}
@@ -665,7 +674,7 @@ func leadColumns(cols []Column, lead []string) []Column {
 
 // selectFirst moves the k first rows in the order of cmp to rows[:k], in no particular order: a
 // quickselect, linear where sorting a year of tickets to show a thousand is not.
-func selectFirst(rows []int, k int, cmp func(a, b int) int) {
+func selectFirst[T int | int32](rows []T, k int, cmp func(a, b T) int) {
 	lo, hi := 0, len(rows)-1
 	for lo < hi {
 		mid := lo + (hi-lo)/2
