@@ -111,7 +111,6 @@ type dataset struct {
 func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n needs) (*dataset, error) {
 	d := &dataset{e: e, opts: o, from: from.UnixMicro(), to: to.UnixMicro(), now: e.now().UnixMicro()}
 	// From here on from and to are the read bounds; rows are kept to [d.from, d.to) in Go.
-	cell := e.grid(from, to)
 	from, to = e.widen(from, to)
 	w := time.Duration(0)
 	if n.pairs || n.rowCredits {
@@ -149,7 +148,7 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 	// Orders read at once, beside the helpdesk, unless ticket segments need the tickets' instants first.
 	early := n.orders && !segmentOrders
 	var g group
-	tr := e.ticketRead(from, to, w, cell, n)
+	tr := e.ticketRead(from, to, w, n)
 	if closedAnchor && n.rest == nil { // supersets of the ranges ticketRead gives: created from lo, closed in range
 		tr.CreatedTo = hi
 		tr.ClosedFrom, tr.ClosedTo, tr.Open = lo, horizon, true
@@ -241,7 +240,7 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 // ticketRead is the ticket read of a computation: those it needs, or with a cache the superset every
 // computation of the range may need (window-widened creations, closings, surveys); or the rest of a
 // queue (needs.rest).
-func (e *Engine) ticketRead(from, to time.Time, w, g time.Duration, n needs) store.TicketRead {
+func (e *Engine) ticketRead(from, to time.Time, w time.Duration, n needs) store.TicketRead {
 	if n.rest != nil {
 		return store.TicketRead{CreatedFrom: from, CreatedTo: from, ClosedFrom: from, ClosedTo: from, Rest: n.rest}
 	}
@@ -409,11 +408,10 @@ func (d *dataset) loadMessages(ctx context.Context, from, to time.Time, n needs,
 		}
 		return out, nil
 	})
-	d.read("messages of the tickets created %s, closed %s%s%s%s", span(r.CreatedFrom, r.CreatedTo), span(r.ClosedFrom, r.ClosedTo),
+	d.read("messages of the tickets created %s, closed %s%s%s", span(r.CreatedFrom, r.CreatedTo), span(r.ClosedFrom, r.ClosedTo),
 		map[bool]string{true: ", open ones created before the end", false: ""}[r.Open],
-		map[bool]string{true: ", surveyed in range, with participants", false: ""}[r.Participants],
-		map[bool]string{true: fmt.Sprintf(", and %d tickets read apart", len(r.IDs)), false: ""}[len(r.IDs) > 0])
-	if n.messagesAll {
+		map[bool]string{true: ", surveyed in range, with participants", false: ""}[r.Participants])
+	if all {
 		d.read("messages of the %d other tickets of the ticket read, by id", len(r.IDs))
 	}
 	return err

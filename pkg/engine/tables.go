@@ -163,11 +163,12 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 		reads = d.reads
 	} else {
 		// A queue: the tickets of the read open at the range's end, and the rest of those open then,
-		// read apart (created before the read's creations, which no panel of the refresh reads).
-		// They are read as open at the start of the grid cell of the instant: with the tickets
+		// read apart (created before the read's creations: no other panel of the refresh reads them).
+		// The rest are read as open at the start of the grid cell of the instant: with the tickets
 		// created from there on, which the first read holds, a superset of those open at any instant
-		// of the cell, which Go keeps to the exact instant; an auto-refresh finds the same read. Their
-		// windows end before the orders the range's attribution reads (docs/METRICS.md): no credit.
+		// of the cell, which Go keeps to the exact instant; an auto-refresh finds the same read.
+		// Created more than a window before the range, they take no part in its attribution and show
+		// no credit (docs/METRICS.md).
 		at := r.To
 		if g := e.grid(r.From, r.To); g > 0 {
 			at = at.Truncate(g)

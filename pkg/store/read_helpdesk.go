@@ -62,12 +62,12 @@ WHERE (t.created_at < least($1::timestamptz, $2::timestamptz) OR (t.created_at >
 func (s *Store) ReadTickets(ctx context.Context, r TicketRead) (*Tickets, error) {
 	t := &Tickets{Customers: NewDict(), Channels: NewDict(), Projects: NewDict(), Topics: NewDict(),
 		Priorities: NewDict(), Agents: NewDict(), TagNames: NewDict(), TagStart: []int32{0}}
-	// The tickets listed apart (surveyed, open) are listed on another session while the ranges are
-	// read: the ranges are the longer read, and the listing no longer waits for them. Unless the pool
-	// allows two sessions or fewer (maxOpenConns): the other panels of a refresh need them more.
 	if r.Rest != nil {
 		return s.readRest(ctx, t, *r.Rest)
 	}
+	// The tickets listed apart (surveyed) are listed on another session while the ranges are read:
+	// the ranges are the longer read, and the listing no longer waits for them. Unless the pool
+	// allows two sessions or fewer (maxOpenConns): the other panels of a refresh need them more.
 	var extra []string
 	var err, listErr error
 	if s.spareSessions() {
