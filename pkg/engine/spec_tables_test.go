@@ -526,6 +526,12 @@ func TestQueueReadsTheRestApart(t *testing.T) {
 		hTicket{ID: "Q6", Customer: "c6", Created: "2026-03-08T00:00:00Z"},                                 // in the window before the range
 	)
 	h.surveys(hSurvey{Ticket: "Q5", Sent: "2026-03-10T09:00:00Z", Responded: "2026-03-10T10:00:00Z", Score: 2})
+	h.messages(
+		hMessage{"Q3", "2026-03-01T10:00:00Z", "customer", ""},
+		hMessage{"Q3", "2026-03-01T10:30:00Z", "agent", "a"}, // Q3, of the rest, human
+		hMessage{"Q1", "2026-03-11T10:00:00Z", "customer", ""},
+		hMessage{"Q1", "2026-03-11T10:00:05Z", "bot", ""}, // Q1 automated
+	)
 	h.orders(
 		hOrder{ID: "O2", Customer: "c2", Created: "2026-03-07T06:00:00Z", Total: "10.00"}, // in Q2's window, before the range
 		hOrder{ID: "O6", Customer: "c6", Created: "2026-03-09T00:00:00Z", Total: "20.00"}, // Q6's
@@ -573,6 +579,10 @@ func TestQueueReadsTheRestApart(t *testing.T) {
 		require.Equal(t, []float64{20, 0}, h.column(tab, "attributed_revenue"))
 		tab = run(`{"queryType": "tickets", "basis": "open", "only": "converted"}`)
 		require.Equal(t, []string{"Q6"}, h.column(tab, "id"))
+		// Who handled them: the messages of the rest are read for its tickets too.
+		tab = run(`{"queryType": "tickets", "basis": "open", "filters": {"handledBy": ["human", "automated"]}}`)
+		require.Equal(t, []string{"Q1", "Q3"}, h.column(tab, "id"))
+		require.Equal(t, []string{"automated", "human"}, h.column(tab, "handled_by"))
 		// Anchored at the close, the range's read holds every ticket still open: the rest has none
 		// of them again.
 		tab = run(`{"queryType": "tickets", "basis": "open", "attribution": {"anchor": "closed"}}`)
