@@ -19,8 +19,9 @@ import (
 	"github.com/supportops/grafana-support-analytics/pkg/testutil/pgtest"
 )
 
-// panicky is the helpdesk store with a bug in the read named broken: tickets, csat_responses and their
-// sums are read in goroutines of the engine or on the query's own, ticket values on the query's own.
+// panicky is the helpdesk store with a bug in the read named broken: tickets, messages, csat_responses
+// and their sums are read in goroutines of the engine or on the query's own, ticket values on the
+// query's own.
 type panicky struct {
 	*store.Store
 	broken string
@@ -46,6 +47,13 @@ func (p panicky) ReadSurveySlots(ctx context.Context, r store.SurveySlotRead) (*
 		panic("bug in ReadSurveySlots")
 	}
 	return p.Store.ReadSurveySlots(ctx, r)
+}
+
+func (p panicky) ScanMessages(ctx context.Context, r store.MessageRead, f func([]byte, int64, uint8)) error {
+	if p.broken == "messages" {
+		panic("bug in ScanMessages")
+	}
+	return p.Store.ScanMessages(ctx, r, f)
 }
 
 func (p panicky) ReadTicketValues(ctx context.Context, dim string, from, to time.Time) ([]string, error) {
@@ -85,6 +93,9 @@ func TestPanicsFailTheirQueryAlone(t *testing.T) {
 		// Summed for alert rules only: through the cache, a dashboard's CSAT panels share the survey rows.
 		{"survey sums", `{"metrics":["responses"]}`, true,
 			"internal error in the Support Analytics plugin reading csat_responses sums from the helpdesk store: bug in ReadSurveySlots", true},
+		// The message summaries, streamed in a goroutine of the engine, for alert rules and panels alike.
+		{"messages", `{"metrics":["automation_rate"]}`, true,
+			"internal error in the Support Analytics plugin reading messages from the helpdesk store: bug in ScanMessages", false},
 		// On the query's own goroutine, past the guards: runOne's recovery.
 		{"values", `{"queryType":"variable","dimension":"topic"}`, false,
 			"internal error in the Support Analytics plugin: bug in ReadTicketValues", false},

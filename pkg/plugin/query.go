@@ -218,6 +218,16 @@ func (h safeHelpdesk) ReadTickets(ctx context.Context, r store.TicketRead) (_ *s
 	return h.HelpdeskReader.ReadTickets(ctx, r)
 }
 
+func (h safeHelpdesk) ReadMessages(ctx context.Context, r store.MessageRead) (_ *store.Messages, err error) {
+	defer recoverRead(ctx, h.Label(), "messages", &err)
+	return h.HelpdeskReader.ReadMessages(ctx, r)
+}
+
+func (h safeHelpdesk) ScanMessages(ctx context.Context, r store.MessageRead, f func(ticket []byte, firstReply int64, flags uint8)) (err error) {
+	defer recoverRead(ctx, h.Label(), "messages", &err)
+	return h.HelpdeskReader.ScanMessages(ctx, r, f)
+}
+
 func (h safeHelpdesk) ReadSurveys(ctx context.Context, from, to time.Time) (_ *store.Surveys, err error) {
 	defer recoverRead(ctx, h.Label(), "csat_responses", &err)
 	return h.HelpdeskReader.ReadSurveys(ctx, from, to)
@@ -251,6 +261,11 @@ func (h safeHelpdesk) Has(ctx context.Context, name string) (_ bool, err error) 
 func (o safeOrders) ReadOrders(ctx context.Context, r store.OrderRead) (_ *store.Orders, err error) {
 	defer recoverRead(ctx, o.Label(), "orders", &err)
 	return o.OrderReader.ReadOrders(ctx, r)
+}
+
+func (o safeOrders) ScanOrders(ctx context.Context, r store.OrderRead, f func(o store.Order) error) (err error) {
+	defer recoverRead(ctx, o.Label(), "orders", &err)
+	return o.OrderReader.ScanOrders(ctx, r, f)
 }
 
 func (o safeOrders) ReadOrderSlots(ctx context.Context, r store.OrderSlotRead) (_ *store.OrderSlots, err error) {
