@@ -263,19 +263,20 @@ type cachedHelpdesk struct {
 }
 
 func (h cachedHelpdesk) ReadTickets(ctx context.Context, r store.TicketRead) (*store.Tickets, error) {
+	key := ticketsKey(r)
+	if q := r.Rest; q != nil {
+		key = keyOf("tickets rest", q.At, ticketsKey(q.Of), q.Except)
+	}
+	return cached(ctx, h.c, key, func(ctx context.Context) (*store.Tickets, error) { return h.HelpdeskReader.ReadTickets(ctx, r) })
+}
+
+// ticketsKey keys the tickets of r's ranges.
+func ticketsKey(r store.TicketRead) string {
 	var sFrom, sTo time.Time
 	if r.SurveysFrom != nil {
 		sFrom, sTo = *r.SurveysFrom, *r.SurveysTo
 	}
-	key := keyOf("tickets", r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, r.Open, sFrom, sTo)
-	if q := r.Rest; q != nil {
-		var sFrom, sTo time.Time
-		if q.Of.SurveysFrom != nil {
-			sFrom, sTo = *q.Of.SurveysFrom, *q.Of.SurveysTo
-		}
-		key = keyOf("tickets rest", q.At, q.Of.CreatedFrom, q.Of.CreatedTo, q.Of.ClosedFrom, q.Of.ClosedTo, q.Of.Open, sFrom, sTo, q.Except)
-	}
-	return cached(ctx, h.c, key, func(ctx context.Context) (*store.Tickets, error) { return h.HelpdeskReader.ReadTickets(ctx, r) })
+	return keyOf("tickets", r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, r.Open, sFrom, sTo)
 }
 
 func (h cachedHelpdesk) ReadSurveys(ctx context.Context, from, to time.Time) (*store.Surveys, error) {

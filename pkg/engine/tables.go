@@ -295,7 +295,7 @@ func interleave(tabs [2]*Table, s sides) *Table {
 	}
 	for c, col := range tabs[0].Columns {
 		out.Columns[c] = col
-		out.Columns[c].Values = pick(col.Values, tabs[1].Columns[c].Values, at)
+		out.Columns[c].Values = pickColumn(col.Values, tabs[1].Columns[c].Values, at)
 	}
 	return &out
 }
@@ -586,9 +586,9 @@ func (d *dataset) rowCredits(ctx context.Context, rows []int) ([]float64, []int6
 	return orders, revenue, nil
 }
 
-// pick builds the values of a merged column: the k-th from a (at[k][0] == 0) or b, at index at[k][1];
+// pickColumn builds the values of a merged column: the k-th from a (at[k][0] == 0) or b, at index at[k][1];
 // a and b are slices of one of the types a Column holds.
-func pick(a, b any, at [][2]int) any {
+func pickColumn(a, b any, at [][2]int) any {
 	switch a := a.(type) {
 	case []string:
 		return pickOf(a, b.([]string), at)
