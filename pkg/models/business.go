@@ -163,9 +163,10 @@ func (o OpenInterval) String() string {
 func compact(raw json.RawMessage) string {
 	var b bytes.Buffer
 	if json.Compact(&b, raw) != nil {
-		return string(raw)
+		return strings.ToValidUTF8(string(raw), "\uFFFD")
 	}
-	return b.String()
+	// JSON strings may hold bytes that are not UTF-8: the message shows U+FFFD for them.
+	return strings.ToValidUTF8(b.String(), "\uFFFD")
 }
 
 // businessJSONError names the part of businessHours that has the wrong shape.
