@@ -202,6 +202,24 @@ func (c *readCache) held(ctx context.Context, key string) (v any, ok bool, err e
 	return e.val, true, nil
 }
 
+// holds says whether the cache holds key or is reading it (a read that failed or expired is not
+// held); it never waits.
+func (c *readCache) holds(key string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, found := c.entries[key]
+	if !found {
+		return false
+	}
+	e := el.Value.(*cacheEntry)
+	select {
+	case <-e.done:
+		return e.err == nil && time.Since(e.at) < c.ttl
+	default:
+		return true
+	}
+}
+
 // heldDerived is held for a value derived from read r.
 func heldDerived[T any](ctx context.Context, r deriver, key string) (T, bool, error) {
 	var zero T
@@ -276,7 +294,8 @@ func ticketsKey(r store.TicketRead) string {
 	if r.SurveysFrom != nil {
 		sFrom, sTo = *r.SurveysFrom, *r.SurveysTo
 	}
-	return keyOf("tickets", r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, r.Open, sFrom, sTo)
+	return keyOf("tickets", r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, r.Open, sFrom, sTo, r.Answered, r.Customers != nil,
+		r.Customers)
 }
 
 func (h cachedHelpdesk) ReadSurveys(ctx context.Context, from, to time.Time) (*store.Surveys, error) {

@@ -45,6 +45,10 @@ type needs struct {
 	rest *store.RestRead
 	// The message summaries of every ticket read (handled_by of credited pairs and surveys).
 	messagesAll bool
+	// answered: the computation's tickets are those with a response answered in range, and no
+	// other ticket takes part in it (CSAT metrics by a ticket dimension, a drill-down on the
+	// responded basis that credits its rows only). With a cache it reads them alone (answeredRead).
+	answered bool
 }
 
 func (n *needs) addFacts(f factKind, b basis) {
@@ -78,8 +82,12 @@ type dataset struct {
 
 	tickets *store.Tickets
 	tr      store.TicketRead // what tickets holds
-	msgs    *ticketMessages  // nil unless messages were read
-	surveys *store.Surveys
+	// creditRead, for a read of the tickets answered in range (needs.answered), is the read the other
+	// panels of the refresh share: the drill-down rows' credits come from its tickets of their
+	// customers (customerCredits).
+	creditRead store.TicketRead
+	msgs       *ticketMessages // nil unless messages were read
+	surveys    *store.Surveys
 	// The survey read's bounds: it holds every response sent or answered in [surveysFrom, surveysTo).
 	surveysFrom, surveysTo time.Time
 	surveyTkt              []int32
@@ -113,9 +121,10 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 	// From here on from and to are the read bounds; rows are kept to [d.from, d.to) in Go.
 	from, to = e.widen(from, to)
 	w := time.Duration(0)
+	answered := e.answeredRead(n)
 	if n.pairs || n.rowCredits {
 		w = o.window
-		n.created = true
+		n.created = n.created || !answered
 	}
 	segments := n.ticketSegments || n.surveySegments.any()
 	n.firstOrders = segments && historyCap(e.settings.VIPMinOrders) > 0
@@ -126,7 +135,7 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 		// read the same superset, once. Every computation keeps its own rows in Go.
 		w = o.window
 	}
-	helpdesk := n.created || n.closed || (n.surveys && n.surveyTicketDims) || n.pairs
+	helpdesk := n.created || n.closed || (n.surveys && n.surveyTicketDims) || n.pairs || n.rowCredits
 	// The orders attribution credits: a window around the range. Anchored at the close, a ticket of the
 	// range credits orders up to its closing + window, or up to now while open (ticket basis), and an
 	// order of the range may be credited to any ticket created before it that was still open, or closed
@@ -153,6 +162,20 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 		tr.CreatedTo = hi
 		tr.ClosedFrom, tr.ClosedTo, tr.Open = lo, horizon, true
 	}
+	// When another panel of the refresh reads the superset (or has), it serves this one too: no
+	// second read to hold, and a drill-down takes the credits its attribution panels derive. (n.created
+	// matters no more: with a cache the read is the superset whatever it says.)
+	if answered && e.cache.holds(ticketsKey(tr)) {
+		answered = false
+	}
+	if answered {
+		// The tickets answered in range alone, not the superset the other panels of a refresh share:
+		// the CSAT panels wait for a fifth of the tickets at 365 days. The rows a drill-down shows
+		// are credited through the superset's tickets of their customers (customerCredits).
+		d.creditRead = tr
+		tr = store.TicketRead{CreatedFrom: from, CreatedTo: from, ClosedFrom: from, ClosedTo: from, SurveysFrom: &from, SurveysTo: &to,
+			Answered: true}
+	}
 	d.tr = tr
 	if helpdesk {
 		g.run(func() (err error) {
@@ -160,6 +183,10 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 			if q := tr.Rest; q != nil {
 				d.read("tickets open at %s created before %s (the others open then are in the read of the range)",
 					q.At.UTC().Format(time.RFC3339), q.Of.CreatedFrom.UTC().Format(time.RFC3339))
+				return err
+			}
+			if tr.Answered {
+				d.read("tickets with a CSAT response answered %s", span(from, to))
 				return err
 			}
 			d.read("tickets created %s, closed %s%s%s", span(tr.CreatedFrom, tr.CreatedTo), span(tr.ClosedFrom, tr.ClosedTo),
@@ -235,6 +262,15 @@ func (e *Engine) load(ctx context.Context, from, to time.Time, o options, n need
 		}
 	}
 	return d, nil
+}
+
+// answeredRead says whether a computation of n may read the tickets answered in range alone: with a
+// cache (without, every computation reads only what it needs anyway), when nothing but those tickets
+// takes part in it. A drill-down that credits every ticket (pairs) needs every ticket of the
+// attribution's range. load still reads the superset when the cache holds it or is reading it.
+func (e *Engine) answeredRead(n needs) bool {
+	return e.cache != nil && n.answered && n.surveys && n.rest == nil && !n.created && !n.closed && !n.pairs && !n.participants &&
+		!n.orders && !n.displays && !n.messagesCreated && !n.messagesClosed
 }
 
 // ticketRead is the ticket read of a computation: those it needs, or with a cache the superset every
@@ -356,6 +392,9 @@ func (d *dataset) loadMessages(ctx context.Context, from, to time.Time, n needs,
 		// The tickets of the ticket read: its ranges, and the tickets it listed apart from them by id,
 		// without listing them again.
 		r.TicketRead, r.IDs = tr, t.Listed
+		if tr.Answered || tr.Customers != nil { // read by a statement of its own: every ticket is listed
+			r.TicketRead = store.TicketRead{CreatedFrom: from, CreatedTo: from, ClosedFrom: from, ClosedTo: from}
+		}
 		r.SurveysFrom, r.SurveysTo, r.Rest = nil, nil, nil
 	}
 	// First replies count on the creation basis only; a read of all the tickets has them for every

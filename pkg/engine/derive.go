@@ -260,7 +260,7 @@ func (d *dataset) attribute(ctx context.Context, lo, hi time.Time) error {
 	}
 	r := store.OrderRead{From: lo, To: hi, Excluded: e.settings.ExcludedStatuses, Currency: e.settings.Currency}
 	d.pairs, err = derive(ctx, t, d.streamedPairsKey(lo, hi), func(ctx context.Context) (*pairs, error) {
-		return d.streamPairs(ctx, r, newAttributor(t, window, model, anchor))
+		return d.streamPairs(ctx, r, t, newAttributor(t, window, model, anchor))
 	})
 	if err != nil {
 		return err
@@ -270,9 +270,9 @@ func (d *dataset) attribute(ctx context.Context, lo, hi time.Time) error {
 	return d.readRates(ctx)
 }
 
-// streamPairs credits the orders of r, streamed from the store, to the tickets of the read.
-func (d *dataset) streamPairs(ctx context.Context, r store.OrderRead, a *attributor) (*pairs, error) {
-	t := d.tickets
+// streamPairs credits the orders of r, streamed from the store, to the tickets t (a the attributor
+// of t).
+func (d *dataset) streamPairs(ctx context.Context, r store.OrderRead, t *store.Tickets, a *attributor) (*pairs, error) {
 	p := &pairs{linear: d.opts.model == models.AttributionLinear, unconv: &unconverted{currencies: store.NewDict()}}
 	err := d.e.orders.ScanOrders(ctx, r, func(x store.Order) error {
 		if x.Amount == store.Null {
@@ -333,7 +333,7 @@ func (m *creditsMemo) credits(ctx context.Context, d *dataset, rows []int) ([]fl
 		slices.Sort(keys)
 		r := store.OrderRead{From: d.creditLo, To: d.creditHi, Excluded: e.settings.ExcludedStatuses, Currency: e.settings.Currency,
 			Customers: keys}
-		p, err := d.streamPairs(ctx, r, m.a)
+		p, err := d.streamPairs(ctx, r, t, m.a)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -168,8 +168,11 @@ func needsOf(metrics []*Metric, dims []string, o options, csatCredit string) nee
 	for dim := range sliced {
 		n.surveyTicketDims = n.surveyTicketDims || dim != "score"
 	}
+	// Responses answered in range alone need only their tickets (Engine.answeredRead).
+	n.answered = len(metrics) > 0
 	for _, m := range metrics {
 		for _, p := range m.parts {
+			n.answered = n.answered && p.facts == factSurvey && p.basis == basisResponded
 			n.addFacts(p.facts, p.basis)
 			if p.messages && p.basis == basisClosed {
 				n.messagesClosed = true

@@ -71,7 +71,10 @@ func TestPropertyEngineMatchesBruteForce(t *testing.T) {
 			env := envOn(t, db, jsonData)
 			bfLoad(env, d)
 			ref := &bfRef{d: d, cfg: cfg}
+			// Each query is checked direct, as alert rules run, and through a read cache shared by the
+			// seed's queries, as a dashboard's panels run (reads shared, answered tickets read alone).
 			eng := env.engine(bfNow)
+			cached := env.engine(bfNow).Cached(engine.NewCache(time.Hour, 64))
 			universe := ref.labelUniverse()
 			for i := range bfQueriesPerSeed {
 				q := bfRandomQuery(rng, universe)
@@ -81,11 +84,14 @@ func TestPropertyEngineMatchesBruteForce(t *testing.T) {
 				if i%12 == 11 {
 					q.Limit = 1 + rng.IntN(8)
 				}
-				if i%6 == 5 {
-					bfCheckTickets(t, eng, ref, q, fmt.Sprintf("seed %d query %d", seed+1, i))
-					continue
+				for k, e := range []*engine.Engine{eng, cached} {
+					name := fmt.Sprintf("seed %d query %d%s", seed+1, i, []string{"", " (cached)"}[k])
+					if i%6 == 5 {
+						bfCheckTickets(t, e, ref, q, name)
+						continue
+					}
+					bfCheckMetrics(t, e, ref, q, universe, name)
 				}
-				bfCheckMetrics(t, eng, ref, q, universe, fmt.Sprintf("seed %d query %d", seed+1, i))
 			}
 		})
 	}

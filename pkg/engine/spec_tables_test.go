@@ -589,3 +589,67 @@ func TestQueueReadsTheRestApart(t *testing.T) {
 		require.Equal(t, []string{"Q1", "Q6", "Q2", "Q5", "Q3"}, h.column(tab, "id"))
 	}
 }
+
+// A drill-down on the responded basis reads, through a cache, the tickets answered in range alone.
+// Its rows are credited as the read the other panels share credits them: through that read's
+// tickets of the rows' customers, answered or not, which cut and share the rows' windows.
+func TestRespondedRowsCreditedThroughTheirCustomersTickets(t *testing.T) {
+	h := newHand(t, nil) // window 72 h, last touch, anchored at the creation
+	const end = "2026-03-12T00:00:00Z"
+	h.tickets(
+		hTicket{ID: "A1", Customer: "c1", Created: "2026-03-10T10:00:00Z", Closed: "2026-03-10T11:00:00Z", Agent: "al"}, // answered
+		hTicket{ID: "A2", Customer: "c1", Created: "2026-03-10T20:00:00Z"},                                              // not surveyed: cuts A1's window
+		// Created long before the range, closed in it, answered in it.
+		hTicket{ID: "B1", Customer: "c2", Created: "2026-03-01T10:00:00Z", Closed: "2026-03-10T09:00:00Z", Agent: "al"},
+		hTicket{ID: "B0", Customer: "c2", Created: "2026-02-20T10:00:00Z"}, // still open, never surveyed
+	)
+	h.surveys(
+		hSurvey{Ticket: "A1", Sent: "2026-03-10T11:00:00Z", Responded: "2026-03-10T12:00:00Z", Score: 2},
+		hSurvey{Ticket: "B1", Sent: "2026-03-10T09:00:00Z", Responded: "2026-03-10T09:30:00Z", Score: 1},
+	)
+	h.orders(
+		hOrder{ID: "O1", Customer: "c1", Created: "2026-03-10T15:00:00Z", Total: "100.00"}, // A1's
+		hOrder{ID: "O2", Customer: "c1", Created: "2026-03-11T09:00:00Z", Total: "50.00"},  // A2's: the latest touch
+		hOrder{ID: "O3", Customer: "c2", Created: "2026-03-10T12:00:00Z", Total: "30.00"},  // B1's only anchored at the close
+	)
+	cases := []struct {
+		attribution     string
+		orders, revenue []float64 // B1, A1 (lowest score first)
+	}{
+		{``, []float64{0, 1}, []float64{0, 100}},
+		{`, "attribution": {"anchor": "closed"}`, []float64{1, 1}, []float64{30, 100}},
+		// Linear, anchored at the close: B0, open, shares O3 with B1; A1 and A2 share O2.
+		{`, "attribution": {"anchor": "closed", "model": "linear"}`, []float64{0.5, 1.5}, []float64{15, 125}},
+	}
+	// Direct; through a cache alone; through a cache after an attribution panel of the same refresh,
+	// whose read of every ticket of the range serves the drill-down too.
+	for _, mode := range []string{"direct", "cache", "shared"} {
+		reads := &ticketReads{Store: h.stores.Helpdesk}
+		e := engine.New(h.settings, reads, h.stores.Orders).WithClock(func() time.Time { return h.now })
+		if mode != "direct" {
+			e = e.Cached(engine.NewCache(time.Minute, 64))
+		}
+		for _, c := range cases {
+			if mode == "shared" {
+				_, err := e.Metrics(ctx, h.request(`{"metrics": ["attributed_revenue"]`+c.attribution+`}`, mar10, end))
+				require.NoError(t, err)
+			}
+			q := `{"queryType": "tickets", "basis": "responded", "only": "rated", "sortBy": "lowest_csat"` + c.attribution + `}`
+			tab, err := e.Tickets(ctx, h.request(q, mar10, end))
+			require.NoError(t, err, q)
+			require.Equal(t, []string{"B1", "A1"}, h.column(tab, "id"), q)
+			require.Equal(t, c.orders, h.column(tab, "credited_orders"), "%s: %s", mode, q)
+			require.Equal(t, c.revenue, h.column(tab, "attributed_revenue"), "%s: %s", mode, q)
+			if mode == "cache" {
+				require.Contains(t, tab.Executed, "tickets with a CSAT response answered", q)
+				require.Contains(t, tab.Executed, "tickets of the 2 customers of the rows shown", q)
+			} else {
+				require.NotContains(t, tab.Executed, "tickets with a CSAT response answered", q)
+				require.Contains(t, tab.Executed, "tickets created", q)
+			}
+		}
+		if mode == "shared" {
+			require.Equal(t, 2, reads.ranges, "one ticket read per anchor, shared by both panels")
+		}
+	}
+}

@@ -294,7 +294,9 @@ func TestSurveySlotsByHand(t *testing.T) {
 	require.NotContains(t, res.Executed, "tickets created")
 	h.approx(60, h.value(res, "csat"), "A, B, G of five")
 	res = run(`{"metrics": ["responses", "csat_average"], "groupBy": ["agent"]}`)
-	require.Contains(t, res.Executed, "tickets created")
+	require.Contains(t, res.Executed, "tickets with a CSAT response answered [2026-03-09T18:30:00Z, 2026-03-11T18:35:00Z)",
+		"responses alone: their tickets alone")
+	require.NotContains(t, res.Executed, "tickets created")
 	h.approx(3.5, h.value(res, "csat_average", "(open)"), "(2 + 5) / 2")
 	h.approx(4, h.value(res, "csat_average", "zoe"), "B, the survey's own agent")
 	res = run(`{"metrics": ["csat", "response_rate"], "filters": {"channels": ["email"]}}`)

@@ -133,7 +133,11 @@ func (e *Engine) Tickets(ctx context.Context, r Request) (*Table, error) {
 	// Credits decide which rows are shown when the table keeps converted tickets or sorts by revenue:
 	// every ticket is credited. Otherwise only the rows shown are, from their customers' orders alone.
 	allCredits := only == "converted" || sortBy == "revenue"
-	n := needs{created: true, pairs: allCredits, rowCredits: !allCredits, ticketSegments: segmentFilter && basis != ticketBasisOpen,
+	// On the responded basis, rows credited alone need only the tickets answered in range
+	// (Engine.answeredRead).
+	answered := basis == ticketBasisResponded && !allCredits
+	n := needs{created: !answered, answered: answered, pairs: allCredits, rowCredits: !allCredits,
+		ticketSegments:  segmentFilter && basis != ticketBasisOpen,
 		messagesCreated: only == "answered" || only == "due" || handledFilter,
 		// handled_by of tickets another basis lists (closed, responded, open) is read for them too.
 		messagesAll: handledFilter && basis != ticketBasisCreated}
@@ -562,6 +566,9 @@ func (d *dataset) creditsByTicket(ctx context.Context, p *pairs) ([]float64, []i
 // panel beside the drill-down): no order is read twice.
 func (d *dataset) rowCredits(ctx context.Context, rows []int) ([]float64, []int64, error) {
 	t := d.tickets
+	if d.tr.Answered {
+		return d.customerCredits(ctx, rows)
+	}
 	key := d.streamedPairsKey(d.creditLo, d.creditHi)
 	p, ok, err := heldDerived[*pairs](ctx, t, key)
 	if err != nil {
@@ -582,6 +589,64 @@ func (d *dataset) rowCredits(ctx context.Context, rows []int) ([]float64, []int6
 	orders, revenue := make([]float64, len(rows)), make([]int64, len(rows))
 	for k, i := range rows {
 		orders[k], revenue[k] = credited[i], byTicket[i]
+	}
+	return orders, revenue, nil
+}
+
+// customerCredits credits the rows of a read of the tickets answered in range: the tickets of the
+// rows' customers in the read the refresh shares (creditRead) are read, and attributed the
+// customers' orders, as that read's attribution credits them (an order is only ever credited to its
+// customer's tickets). The rows' tickets are among them: answered in range, they are surveyed in it.
+func (d *dataset) customerCredits(ctx context.Context, rows []int) ([]float64, []int64, error) {
+	t := d.tickets
+	orders, revenue := make([]float64, len(rows)), make([]int64, len(rows))
+	var keys []string
+	seen := map[int32]bool{}
+	for _, i := range rows {
+		if c := t.Customer[i]; c >= 0 && !seen[c] {
+			seen[c] = true
+			keys = append(keys, t.Customers.Values[c])
+		}
+	}
+	if len(keys) == 0 {
+		return orders, revenue, nil
+	}
+	slices.Sort(keys)
+	r := d.creditRead
+	r.Customers = keys
+	ct, err := d.e.helpdesk.ReadTickets(ctx, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	type credits struct {
+		orders  []float64
+		revenue []int64
+		index   *store.StringIndex
+	}
+	o := d.opts
+	c, err := derive(ctx, ct, d.streamedPairsKey(d.creditLo, d.creditHi), func(ctx context.Context) (credits, error) {
+		or := store.OrderRead{From: d.creditLo, To: d.creditHi, Excluded: d.e.settings.ExcludedStatuses, Currency: d.e.settings.Currency,
+			Customers: keys}
+		p, err := d.streamPairs(ctx, or, ct, newAttributor(ct, o.window, o.model, o.anchor))
+		if err != nil {
+			return credits{}, err
+		}
+		c := credits{make([]float64, ct.Len()), make([]int64, ct.Len()), ct.ID.Index()}
+		for j, ti := range p.ticket { // in the pairs' order, as creditsByTicket sums them
+			c.orders[ti] += p.share(j)
+			c.revenue[ti] += p.amount[j]
+		}
+		return c, nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	d.read("tickets of the %d customers of the rows shown in the read of the other panels, and their orders %s, credited to them",
+		len(keys), span(d.creditLo, d.creditHi))
+	for k, i := range rows {
+		if j := c.index.LookupString(t.ID.At(i)); j >= 0 {
+			orders[k], revenue[k] = c.orders[j], c.revenue[j]
+		}
 	}
 	return orders, revenue, nil
 }

@@ -17,6 +17,12 @@ type TicketRead struct {
 	ClosedFrom, ClosedTo   time.Time
 	Open                   bool
 	SurveysFrom, SurveysTo *time.Time
+	// Answered, with SurveysFrom, makes the read the tickets with a response answered in [SurveysFrom,
+	// SurveysTo), and those alone: the ranges are ignored. All are listed apart (Tickets.Listed).
+	Answered bool
+	// Customers, when set, keeps the read to the tickets of these customers, in one statement: the
+	// tickets a read of the same ranges holds for them, whose attribution credits theirs alone.
+	Customers []string
 	// Rest, when set, makes the read the tickets open at Rest.At that the read Rest.Of does not hold,
 	// and those alone: the fields above are ignored.
 	Rest *RestRead
@@ -44,6 +50,30 @@ WHERE (t.created_at >= $1 AND t.created_at < $2) OR (t.closed_at >= $3 AND t.clo
 const sqlSurveyedTickets = `SELECT DISTINCT ticket_id FROM {{schema}}.csat_responses
 WHERE (sent_at >= $1 AND sent_at < $2) OR (responded_at >= $1 AND responded_at < $2)`
 
+// sqlAnsweredTickets reads the tickets with a response answered in [$1, $2): the ids from the
+// responded_at index, then the tickets by their primary key in id order (= ANY of an array). Measured
+// on the benchmark store (psql, unloaded): 72-93 ms at 30 days and 0.56-0.58 s at 365 days, on one
+// process. Written as a join (IN), PostgreSQL hashes the ids and scans every ticket with two parallel
+// workers: 111-146 ms at 30 days (250 ms under a refresh's load), 0.45 s at 365 days on three
+// processes; one probe per id (a LATERAL subquery): 118-164 ms and 1.48 s.
+const sqlAnsweredTickets = `SELECT t.id, t.customer_key, t.channel, t.project, t.topic, t.priority, t.tags,
+       t.created_at, t.closed_at, t.closing_agent
+FROM {{schema}}.tickets t
+WHERE t.id = ANY (ARRAY(SELECT r.ticket_id FROM {{schema}}.csat_responses r WHERE r.responded_at >= $1 AND r.responded_at < $2))`
+
+// sqlCustomerTickets reads the tickets of the customers $1 that a read of the ranges $2..$5 (with $6
+// the open ones, with $7 those with a survey sent or answered in [$8, $9)) holds: one probe of
+// tickets(customer_key, created_at) per customer, a probe of csat_responses(ticket_id) per ticket
+// outside the ranges.
+const sqlCustomerTickets = `SELECT t.id, t.customer_key, t.channel, t.project, t.topic, t.priority, t.tags,
+       t.created_at, t.closed_at, t.closing_agent
+FROM {{schema}}.tickets t
+WHERE t.customer_key = ANY ($1)
+  AND ((t.created_at >= $2 AND t.created_at < $3) OR (t.closed_at >= $4 AND t.closed_at < $5)
+       OR ($6 AND t.closed_at IS NULL AND t.created_at < $3)
+       OR ($7 AND EXISTS (SELECT FROM {{schema}}.csat_responses r WHERE r.ticket_id = t.id
+                            AND ((r.sent_at >= $8 AND r.sent_at < $9) OR (r.responded_at >= $8 AND r.responded_at < $9)))))`
+
 // sqlRestTickets reads the tickets open at $1 that the read of the ranges $2..$5 (with $6 the open
 // ones) and the ids $7 does not hold. The created range is cut out as two ranges of the created_at
 // index, which PostgreSQL ands with the closed_at index's open tickets (closed_at IS NULL).
@@ -62,8 +92,18 @@ WHERE (t.created_at < least($1::timestamptz, $2::timestamptz) OR (t.created_at >
 func (s *Store) ReadTickets(ctx context.Context, r TicketRead) (*Tickets, error) {
 	t := &Tickets{Customers: NewDict(), Channels: NewDict(), Projects: NewDict(), Topics: NewDict(),
 		Priorities: NewDict(), Agents: NewDict(), TagNames: NewDict(), TagStart: []int32{0}}
-	if r.Rest != nil {
+	switch {
+	case r.Rest != nil:
 		return s.readRest(ctx, t, *r.Rest)
+	case r.Answered && r.SurveysFrom != nil:
+		return s.readApart(ctx, t, sqlAnsweredTickets, *r.SurveysFrom, *r.SurveysTo)
+	case r.Customers != nil:
+		var sFrom, sTo time.Time
+		if r.SurveysFrom != nil {
+			sFrom, sTo = *r.SurveysFrom, *r.SurveysTo
+		}
+		return s.readApart(ctx, t, sqlCustomerTickets, r.Customers, r.CreatedFrom, r.CreatedTo, r.ClosedFrom, r.ClosedTo, r.Open,
+			r.SurveysFrom != nil, sFrom, sTo)
 	}
 	// The tickets listed apart (surveyed) are listed on another session while the ranges are read:
 	// the ranges are the longer read, and the listing no longer waits for them. Unless the pool
@@ -115,7 +155,13 @@ func (s *Store) readRest(ctx context.Context, t *Tickets, r RestRead) (*Tickets,
 	if except == nil {
 		except = []string{}
 	}
-	rows, err := s.queryRaw(ctx, sqlRestTickets, r.At, of.CreatedFrom, of.CreatedTo, of.ClosedFrom, of.ClosedTo, of.Open, except)
+	return s.readApart(ctx, t, sqlRestTickets, r.At, of.CreatedFrom, of.CreatedTo, of.ClosedFrom, of.ClosedTo, of.Open, except)
+}
+
+// readApart reads into t the tickets of a statement of its own (the columns of sqlTickets); all are
+// listed apart from ranges (Tickets.Listed): a message read of the same tickets names them by id.
+func (s *Store) readApart(ctx context.Context, t *Tickets, sql string, args ...any) (*Tickets, error) {
+	rows, err := s.queryRaw(ctx, sql, args...)
 	if err != nil {
 		return nil, err
 	}
