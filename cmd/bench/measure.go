@@ -40,6 +40,9 @@ type dashTimings struct {
 	name                   string
 	panels, peers          int
 	peer, cold, warm, auto []time.Duration
+	// The peaks of the last round's refreshes (cold, warm, auto), in bytes: which dashboard makes
+	// the range's peak.
+	heap, rss uint64
 }
 
 // panelTiming is one panel alone: the plugin cold (a fresh instance) and its peer query.
@@ -101,8 +104,8 @@ func (b *bench) measureRange(ctx context.Context, days int, from, to time.Time, 
 			if _, err := b.pluginDashboard(ctx, dt, d, from, to, t); err != nil {
 				return nil, err
 			}
-			log.Printf("%d days, round %d/%d, %s: peer %s, plugin cold %s, warm %s, auto-refresh %s", days, round+1, runs, d.name,
-				ms(last(dt.peer)), ms(last(dt.cold)), ms(last(dt.warm)), ms(last(dt.auto)))
+			log.Printf("%d days, round %d/%d, %s: peer %s, plugin cold %s, warm %s, auto-refresh %s, peak heap %s, RSS %s", days, round+1,
+				runs, d.name, ms(last(dt.peer)), ms(last(dt.cold)), ms(last(dt.warm)), ms(last(dt.auto)), mib(dt.heap), mib(dt.rss))
 		}
 	}
 	return t, nil
@@ -116,6 +119,7 @@ func (b *bench) pluginDashboard(ctx context.Context, dt *dashTimings, d dashboar
 		return nil, err
 	}
 	defer dispose()
+	dt.heap, dt.rss = 0, 0
 	// Each refresh's goroutines carry the label refresh=cold, warm or auto in a CPU profile
 	// (go tool pprof -tagfocus refresh=auto).
 	step := func(samples *[]time.Duration, from, to time.Time, profile bool) error {
@@ -128,6 +132,7 @@ func (b *bench) pluginDashboard(ctx context.Context, dt *dashTimings, d dashboar
 		})
 		heap, rss := peak()
 		t.heap, t.rss = max(t.heap, heap), max(t.rss, rss)
+		dt.heap, dt.rss = max(dt.heap, heap), max(dt.rss, rss)
 		if profile && b.heapFile != "" {
 			if err := writeHeapProfile(b.heapFile); err != nil {
 				return err
