@@ -486,7 +486,8 @@ func (c *firstOrdersCounter) ReadFirstOrders(ctx context.Context, keys, excluded
 
 // CSAT by segment judges the surveyed tickets only, and reads only their customers' first orders;
 // through a cache, a later query judging every ticket of the same read reads only the customers still
-// missing (CSAT alone reads the tickets answered in range, a read of its own), and the segments are those of TestSpecSegmentsPointInTime whatever the order of the queries.
+// missing (CSAT alone reads the tickets answered in range, a read of its own), and the segments are
+// those of TestSpecSegmentsPointInTime whatever the order of the queries.
 func TestSegmentsReadEachCustomersFirstOrdersOnce(t *testing.T) {
 	h := newHand(t, nil) // vipMinSpent 500, vipMinOrders 5, vipTags [vip]
 	segmentFixture(h)
