@@ -227,7 +227,7 @@ type ticketPart struct {
 	rows     []int
 	total    int            // rows that passed, before the limit
 	credits  bool           // false: every row shows none (the rest of a queue)
-	scores   []int16        // by ticket: every row's latest score when allScores (ticketScores), else read with the details
+	scores   []int16        // by ticket: every candidate's latest score when the query sorts or filters by it, else nil
 	credited *ticketCredits // when the query credits every ticket
 }
 
@@ -344,8 +344,16 @@ func (e *Engine) ticketRows(ctx context.Context, tq ticketsQuery, d *dataset, cr
 				all = append(all, i)
 			}
 		}
-		if scores, err = d.ticketScores(ctx, all); err != nil {
+		byRow, err := d.ticketScores(ctx, all)
+		if err != nil {
 			return nil, err
+		}
+		scores = make([]int16, t.Len()) // by ticket: candidates are compared and filtered by index
+		for i := range scores {
+			scores[i] = noScore
+		}
+		for k, i := range all {
+			scores[i] = byRow[k]
 		}
 	}
 	var credited *ticketCredits
@@ -425,8 +433,7 @@ func (e *Engine) ticketRows(ctx context.Context, tq ticketsQuery, d *dataset, cr
 // their table.
 func (e *Engine) ticketDetails(ctx context.Context, tq ticketsQuery, p *ticketPart) (*Table, error) {
 	o, sortBy, only, basis, allCredits := tq.o, tq.sortBy, tq.only, tq.basis, tq.allCredits
-	d, t, rows, scores, credits := p.d, p.d.tickets, p.rows, p.scores, p.credits
-	allScores := scores != nil
+	d, t, rows, credits := p.d, p.d.tickets, p.rows, p.credits
 	var err error
 	tab := &Table{Name: "tickets", Notices: slices.Clone(o.notices), Info: slices.Clone(o.info)}
 	rowOrders, rowRevenue := make([]float64, len(rows)), make([]int64, len(rows))
@@ -439,10 +446,14 @@ func (e *Engine) ticketDetails(ctx context.Context, tq ticketsQuery, p *ticketPa
 	} else if rowOrders, rowRevenue, err = d.rowCredits(ctx, rows); err != nil {
 		return nil, err
 	}
-	if !allScores {
-		if scores, err = d.ticketScores(ctx, rows); err != nil {
-			return nil, err
+	// The rows' scores: those every candidate was sorted or filtered by, else read for them alone.
+	scores := make([]int16, len(rows))
+	if p.scores != nil {
+		for k, i := range rows {
+			scores[k] = p.scores[i]
 		}
+	} else if scores, err = d.ticketScores(ctx, rows); err != nil {
+		return nil, err
 	}
 	segments, err := d.segmentsOf(ctx, rows)
 	if err != nil {
@@ -484,7 +495,7 @@ func (e *Engine) ticketDetails(ctx context.Context, tq ticketsQuery, p *ticketPa
 		converted = append(converted, rowOrders[k] > 0)
 		orders = append(orders, rowOrders[k])
 		rev = append(rev, float64(rowRevenue[k])/moneyScale)
-		if s, ok := scoreOf(scores, i); ok {
+		if s, ok := scoreOf(scores, k); ok {
 			v := int64(s)
 			score = append(score, &v)
 		} else {
@@ -544,20 +555,23 @@ rows:
 // the sum of its shares) and their revenue (its parts); kept with p.
 func (d *dataset) creditsByTicket(ctx context.Context, p *pairs) (*ticketCredits, error) {
 	n := d.tickets.Len()
-	return derive(ctx, p, "credits", func(context.Context) (*ticketCredits, error) {
-		c := &ticketCredits{at: make([]int32, n)}
-		for i, ti := range p.ticket { // each ticket's credits summed in the pairs' order
-			k := c.at[ti]
-			if k == 0 {
-				c.orders, c.revenue = append(c.orders, 0), append(c.revenue, 0)
-				k = int32(len(c.orders))
-				c.at[ti] = k
-			}
-			c.orders[k-1] += p.share(i)
-			c.revenue[k-1] += p.amount[i]
+	return derive(ctx, p, "credits", func(context.Context) (*ticketCredits, error) { return sumCredits(n, p), nil })
+}
+
+// sumCredits sums what pairs p credit to each of n tickets, each ticket's credits in the pairs' order.
+func sumCredits(n int, p *pairs) *ticketCredits {
+	c := &ticketCredits{at: make([]int32, n)}
+	for i, ti := range p.ticket {
+		k := c.at[ti]
+		if k == 0 {
+			c.orders, c.revenue = append(c.orders, 0), append(c.revenue, 0)
+			k = int32(len(c.orders))
+			c.at[ti] = k
 		}
-		return c, nil
-	})
+		c.orders[k-1] += p.share(i)
+		c.revenue[k-1] += p.amount[i]
+	}
+	return c
 }
 
 // ticketCredits are the credits of the tickets of a read: those of the credited tickets alone, found
@@ -643,9 +657,8 @@ func (d *dataset) customerCredits(ctx context.Context, rows []int) ([]float64, [
 		return nil, nil, err
 	}
 	type credits struct {
-		orders  []float64
-		revenue []int64
-		index   *store.StringIndex
+		*ticketCredits
+		index *store.StringIndex
 	}
 	o := d.opts
 	c, err := derive(ctx, ct, d.streamedPairsKey(d.creditLo, d.creditHi), func(ctx context.Context) (credits, error) {
@@ -655,12 +668,7 @@ func (d *dataset) customerCredits(ctx context.Context, rows []int) ([]float64, [
 		if err != nil {
 			return credits{}, err
 		}
-		c := credits{make([]float64, ct.Len()), make([]int64, ct.Len()), ct.ID.Index()}
-		for j, ti := range p.ticket { // in the pairs' order, as creditsByTicket sums them
-			c.orders[ti] += p.share(j)
-			c.revenue[ti] += p.amount[j]
-		}
-		return c, nil
+		return credits{sumCredits(ct.Len(), p), ct.ID.Index()}, nil
 	})
 	if err != nil {
 		return nil, nil, err
@@ -669,7 +677,7 @@ func (d *dataset) customerCredits(ctx context.Context, rows []int) ([]float64, [
 		len(keys), span(d.creditLo, d.creditHi))
 	for k, i := range rows {
 		if j := c.index.LookupString(t.ID.At(i)); j >= 0 {
-			orders[k], revenue[k] = c.orders[j], c.revenue[j]
+			orders[k], revenue[k] = c.of(int(j))
 		}
 	}
 	return orders, revenue, nil
@@ -797,8 +805,7 @@ func selectFirst[T int | int32](rows []T, k int, cmp func(a, b T) int) {
 	}
 }
 
-// ticketScores reads the latest CSAT score of the tickets rows: by ticket index of the read, noScore
-// for a ticket without one (and for the tickets not in rows).
+// ticketScores reads the latest CSAT score of the tickets rows, by position in rows (noScore: none).
 func (d *dataset) ticketScores(ctx context.Context, rows []int) ([]int16, error) {
 	t := d.tickets
 	memo, err := derive(ctx, t, "ticket scores", func(context.Context) (*scoreMemo, error) {
@@ -831,14 +838,11 @@ func (d *dataset) ticketScores(ctx context.Context, rows []int) ([]int16, error)
 		memo.mu.Unlock()
 	}
 	d.read("latest csat score of %d tickets (%d read, the others kept with the ticket read)", len(rows), len(missing))
-	out := make([]int16, t.Len())
-	for i := range out {
-		out[i] = noScore
-	}
+	out := make([]int16, len(rows))
 	memo.mu.Lock()
 	defer memo.mu.Unlock()
-	for _, i := range rows {
-		out[i] = memo.known[i]
+	for k, i := range rows {
+		out[k] = memo.known[i]
 	}
 	return out, nil
 }
@@ -849,7 +853,7 @@ const (
 	unknownScore int16 = math.MinInt16
 )
 
-// scoreOf is a ticket's score in scores (ticketScores), if it has one.
+// scoreOf is the score at position i of scores (by ticket or by row), if there is one.
 func scoreOf(scores []int16, i int) (int16, bool) {
 	if scores == nil || scores[i] == noScore {
 		return 0, false
